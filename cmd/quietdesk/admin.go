@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func init() {
+	register(&command{name: "migrate", summary: "create or upgrade the database schema", usage: "[--db DSN]", run: runMigrate})
+	register(&command{name: "backup", summary: "write a consistent copy of a live SQLite database", usage: "FILE [--db DSN]", run: runBackup})
+	register(&command{name: "settings", summary: "show or change store settings (timezone)", usage: "[get KEY | set KEY VALUE]", run: runSettings})
+}
+
+func runMigrate(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(commands["migrate"], "Applies every pending schema migration. Every command does this on open; this one only migrates and reports the version.")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s database at schema version %d\n", db.Dialect, v)
+	return nil
+}
+
+func runBackup(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(commands["backup"], `Writes a consistent copy of the SQLite database to FILE while it stays in use
+(writers are not stopped). For PostgreSQL use pg_dump; the README shows how.`)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "backup written to %s\n", pos[0])
+	return nil
+}
+
+// settingKeys are the settings a user may change, with a check of the value.
+var settingKeys = map[string]func(string) error{
+	"timezone": func(v string) error {
+		if _, err := time.LoadLocation(v); err != nil {
+			return fmt.Errorf("%q is not a time zone: use an IANA name like Europe/Paris or America/New_York", v)
+		}
+		return nil
+	},
+}
+
+func runSettings(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(commands["settings"], "Shows all settings, gets one, or sets one. Settings: timezone (IANA name; weeks and days are cut in it; UTC until set).")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch {
+	case len(pos) == 0:
+		for k := range settingKeys {
+			v, err := db.Setting(ctx, k)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s=%s\n", k, v)
+		}
+		return nil
+	case len(pos) == 2 && pos[0] == "get":
+		v, err := db.Setting(ctx, pos[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, v)
+		return nil
+	case len(pos) == 3 && pos[0] == "set":
+		check, ok := settingKeys[pos[1]]
+		if !ok {
+			return fmt.Errorf("unknown setting %q: settings are timezone", pos[1])
+		}
+		if err := check(pos[2]); err != nil {
+			return err
+		}
+		return db.SetSetting(ctx, pos[1], pos[2])
+	}
+	fs.Usage()
+	return errUsage
+}

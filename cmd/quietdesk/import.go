@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"quietdesk/internal/domain"
+	"quietdesk/internal/ingest"
+)
+
+func init() {
+	register(&command{
+		name:    "import",
+		summary: "import a CSV file: orders, order_lines, returns, contacts, self_service, costs, actions",
+		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias] [--skip-bad REJECTS.csv]",
+		run:     runImport,
+	})
+}
+
+const importHelp = `Imports one CSV file of the given kind. Columns are named as in the README's
+CSV formats; a tool's own export (a Shopify orders export, a Zendesk or Gorgias
+tickets export) is recognised from its header, or chosen with --format.
+
+The file is checked whole before anything is written: by default a file with
+any bad row imports nothing and every bad row is listed with its line, column
+and reason. With --skip-bad FILE the good rows are imported and the bad ones
+are written to FILE with their reasons. Importing the same file twice changes
+nothing; a row whose id is already stored is updated.`
+
+func runImport(ctx context.Context, a *app, args []string) error {
+	c := commands["import"]
+	fs, dsn := a.flags(c, importHelp+"\n\nKinds: "+strings.Join(ingest.KindNames(), ", "))
+	format := fs.String("format", "auto", "the file's format: auto (from the header), generic, or a tool's export: shopify (orders), zendesk, gorgias (contacts)")
+	skipBad := fs.String("skip-bad", "", "import the good rows and write rejected rows with reasons to this `FILE`")
+	batch := fs.Int("batch", 5000, "rows per transaction")
+	dateOrder := fs.String("date-order", "dmy", "how to read ambiguous slash dates such as 03/04/2026: dmy or mdy")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return errUsage
+	}
+	opts := ingest.Options{Kind: pos[0], Format: *format, SkipBad: *skipBad, BatchSize: *batch}
+	switch *dateOrder {
+	case "dmy":
+		opts.DateOrder = domain.DayFirst
+	case "mdy":
+		opts.DateOrder = domain.MonthFirst
+	default:
+		return fmt.Errorf("--date-order must be dmy or mdy, not %q", *dateOrder)
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var bar *progressBar
+	if a.isTerminal && !*asJSON {
+		bar = newProgressBar(a.stderr)
+		opts.Progress = bar.update
+	}
+	sum, err := ingest.ImportFile(ctx, db, pos[1], opts)
+	if bar != nil {
+		bar.finish()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sum)
+	} else {
+		for _, e := range sum.Errors {
+			fmt.Fprintln(a.stderr, e.Error())
+		}
+		if sum.Rejected > len(sum.Errors) {
+			fmt.Fprintf(a.stderr, "… and more rejected rows (%d in all)\n", sum.Rejected)
+		}
+		fmt.Fprintf(a.stdout, "%s (%s, %s format): %d rows read, %d created, %d updated, %d unchanged, %d rejected\n",
+			sum.File, sum.Kind, sum.Format, sum.Read, sum.Created, sum.Updated, sum.Unchanged, sum.Rejected)
+		if *skipBad != "" && sum.Rejected > 0 {
+			fmt.Fprintf(a.stdout, "rejected rows and their reasons: %s\n", *skipBad)
+		}
+	}
+	if errors.Is(err, ingest.ErrRejected) {
+		return errors.New(strings.TrimSuffix(err.Error(), ": "+ingest.ErrRejected.Error()))
+	}
+	return err
+}

@@ -1,0 +1,132 @@
+// Command quietdesk is Quietdesk's one binary: the server, the importers and
+// every tool, as subcommands. Each subcommand lives in its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // store time zones work on machines without a zoneinfo database
+
+	"quietdesk/internal/store"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	usage   string // the argument synopsis after the name
+	run     func(ctx context.Context, app *app, args []string) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// app carries what every subcommand shares. Output goes through stdout and
+// stderr fields so tests can run commands in-process.
+type app struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	// isTerminal reports whether stderr is a terminal (progress bars).
+	isTerminal bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, isTerminal: isTerminal(os.Stderr)}
+	os.Exit(a.main(ctx, os.Args[1:]))
+}
+
+// main runs one command line and returns the exit code.
+func (a *app) main(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		a.usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(a.stderr, "quietdesk: unknown command %q\n\n", args[0])
+		a.usage()
+		return 2
+	}
+	err := cmd.run(ctx, a, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(a.stderr, "quietdesk %s: %v\n", cmd.name, err)
+		return 1
+	}
+}
+
+func (a *app) usage() {
+	fmt.Fprintln(a.stderr, "Quietdesk: contacts per order and support cost per order, measured and driven down.\n\nUsage: quietdesk COMMAND [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(a.stderr, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(a.stderr, "\nEvery command takes --db DSN (default quietdesk.db, or $QUIETDESK_DB) and --help.")
+}
+
+// errUsage means the command line was wrong and usage was printed.
+var errUsage = errors.New("usage")
+
+// flags builds a subcommand's flag set with the shared --db flag.
+func (a *app) flags(c *command, help string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("quietdesk "+c.name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	db := fs.String("db", "", "database: a SQLite file path, sqlite:PATH, or postgres://… (default quietdesk.db or $QUIETDESK_DB)")
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: quietdesk %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, strings.TrimSpace(help))
+		fs.PrintDefaults()
+	}
+	return fs, db
+}
+
+// parse parses flags that may come before or after positional arguments, as
+// people type them: `quietdesk import orders FILE --db x.db`.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// open opens the database a command names.
+func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	return store.Open(ctx, store.ResolveDSN(dsn))
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+)
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// progressBar draws one line on a terminal: phase, bar, percent, rate.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	phase string
+}
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w, start: time.Now()} }
+
+func (p *progressBar) update(phase string, done, total int64) {
+	if phase != p.phase {
+		if p.phase != "" {
+			fmt.Fprintln(p.w)
+		}
+		p.phase, p.start = phase, time.Now()
+	}
+	frac := 0.0
+	if total > 0 {
+		frac = float64(done) / float64(total)
+	}
+	const width = 30
+	filled := int(frac * width)
+	rate := float64(done) / 1e6 / max(time.Since(p.start).Seconds(), 0.001)
+	fmt.Fprintf(p.w, "\r%-9s [%s%s] %3.0f%%  %.1f MB/s", phase, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), frac*100, rate)
+}
+
+func (p *progressBar) finish() {
+	if p.phase != "" {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,323 @@
+package commerce
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// Order statuses. A cancelled order that was never fulfilled and a test order
+// are not "orders processed" (DESIGN §2.2).
+var OrderStatuses = []string{"placed", "fulfilled", "cancelled", "test"}
+
+// Order is an order as a brand's systems describe it.
+type Order struct {
+	ExternalID         string
+	Name               string
+	Customer           CustomerRef
+	PlacedAt           time.Time
+	Status             string
+	FulfilledAt        *time.Time
+	CancelledAt        *time.Time
+	Currency           string
+	ItemRevenue        domain.Money
+	Discounts          domain.Money
+	ShippingCharged    domain.Money
+	COGS               domain.Money
+	FulfillmentCost    domain.Money
+	PaymentFees        domain.Money
+	SalesChannel       string
+	Campaign           string
+	DiscountCode       string
+	Category           string
+	SKU                string
+	Country            string
+	Carrier            string
+	Warehouse          string
+	Tags               string
+	PromisedDeliveryAt *time.Time
+	DeliveredAt        *time.Time
+	// Lines, when not nil, replace the order's stored lines (exports that
+	// carry line items with the order, such as Shopify's).
+	Lines []OrderLine
+}
+
+// Validate checks what no parser can: the rules between fields.
+func (o *Order) Validate() domain.Problems {
+	var p domain.Problems
+	p.Require("order_id", o.ExternalID)
+	if o.PlacedAt.IsZero() {
+		p.Add("placed_at", "is required")
+	}
+	if o.Status == "" {
+		o.Status = "placed"
+	}
+	p.OneOf("status", o.Status, OrderStatuses...)
+	for field, m := range map[string]domain.Money{"item_revenue": o.ItemRevenue, "discounts": o.Discounts, "shipping_charged": o.ShippingCharged, "cogs": o.COGS, "fulfillment_cost": o.FulfillmentCost, "payment_fees": o.PaymentFees} {
+		if m < 0 {
+			p.Add(field, "must not be negative (got %s)", m)
+		}
+	}
+	if o.FulfilledAt != nil && o.FulfilledAt.Before(o.PlacedAt.Add(-time.Minute)) {
+		p.Add("fulfilled_at", "is before placed_at")
+	}
+	for i := range o.Lines {
+		for _, f := range o.Lines[i].Validate() {
+			f.Field = fmt.Sprintf("lines[%d].%s", i, f.Field)
+			p = append(p, f)
+		}
+	}
+	sort.Slice(p, func(i, j int) bool { return p[i].Field < p[j].Field })
+	return p
+}
+
+func (o *Order) hash(customerID int64) int64 {
+	parts := []any{o.Name, customerID, o.PlacedAt, o.Status, o.FulfilledAt, o.CancelledAt, o.Currency,
+		o.ItemRevenue, o.Discounts, o.ShippingCharged, o.COGS, o.FulfillmentCost, o.PaymentFees,
+		o.SalesChannel, o.Campaign, o.DiscountCode, o.Category, o.SKU, o.Country, o.Carrier, o.Warehouse,
+		o.Tags, o.PromisedDeliveryAt, o.DeliveredAt, o.Lines == nil}
+	for _, l := range o.Lines {
+		parts = append(parts, l.key(), l.SKU, l.Product, l.Category, l.Quantity, l.UnitPrice, l.UnitCost)
+	}
+	return domain.Hash(parts...)
+}
+
+// OrderLine is one line item.
+type OrderLine struct {
+	OrderExternalID string
+	// LineKey identifies the line within its order; the SKU when empty.
+	LineKey   string
+	SKU       string
+	Product   string
+	Category  string
+	Quantity  int64
+	UnitPrice domain.Money
+	UnitCost  domain.Money
+}
+
+func (l *OrderLine) key() string {
+	if l.LineKey != "" {
+		return l.LineKey
+	}
+	if l.SKU != "" {
+		return l.SKU
+	}
+	return l.Product
+}
+
+// Validate checks one line.
+func (l *OrderLine) Validate() domain.Problems {
+	var p domain.Problems
+	if l.key() == "" {
+		p.Add("sku", "is required")
+	}
+	if l.Quantity <= 0 {
+		p.Add("quantity", "must be positive (got %d)", l.Quantity)
+	}
+	if l.UnitPrice < 0 {
+		p.Add("unit_price", "must not be negative (got %s)", l.UnitPrice)
+	}
+	if l.UnitCost < 0 {
+		p.Add("unit_cost", "must not be negative (got %s)", l.UnitCost)
+	}
+	return p
+}
+
+func existing(ctx context.Context, tx *store.Tx, table string, ids []string) (map[string][2]int64, error) {
+	return store.Keyed{Table: table, Key: "external_id"}.Existing(ctx, tx, ids)
+}
+
+const orderColumns = `name, customer_id, placed_at, status, fulfilled_at, cancelled_at, currency,
+	item_revenue, discounts, shipping_charged, cogs, fulfillment_cost, payment_fees,
+	sales_channel, campaign, discount_code, category, sku, country, carrier, warehouse, tags,
+	promised_delivery_at, delivered_at, row_hash`
+
+func orderArgs(o *Order, customerID int64, h int64) []any {
+	var cust any
+	if customerID != 0 {
+		cust = customerID
+	}
+	return []any{o.Name, cust, o.PlacedAt.Unix(), o.Status, domain.UnixOrNil(o.FulfilledAt), domain.UnixOrNil(o.CancelledAt), o.Currency,
+		int64(o.ItemRevenue), int64(o.Discounts), int64(o.ShippingCharged), int64(o.COGS), int64(o.FulfillmentCost), int64(o.PaymentFees),
+		o.SalesChannel, o.Campaign, o.DiscountCode, o.Category, o.SKU, o.Country, o.Carrier, o.Warehouse, o.Tags,
+		domain.UnixOrNil(o.PromisedDeliveryAt), domain.UnixOrNil(o.DeliveredAt), h}
+}
+
+// UpsertOrders writes a batch of validated orders, keyed on external id. An
+// order whose stored fields are identical is not written again. The ids of
+// customers whose orders were written are returned so callers can refresh
+// what depends on them (such as contact attribution).
+func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, orders []Order) (store.Counts, []int64, error) {
+	var counts store.Counts
+	ids := make([]string, len(orders))
+	for i := range orders {
+		ids[i] = orders[i].ExternalID
+	}
+	have, err := existing(ctx, tx, "orders", ids)
+	if err != nil {
+		return counts, nil, err
+	}
+	insert := `INSERT INTO orders (external_id, ` + orderColumns + `) VALUES (?, ` + store.Placeholders(25) + `) RETURNING id`
+	update := `UPDATE orders SET ` + setList(orderColumns) + ` WHERE id = ?`
+	touched := map[int64]bool{}
+	for i := range orders {
+		o := &orders[i]
+		cid, err := customers.Resolve(ctx, tx, o.Customer)
+		if err != nil {
+			return counts, nil, fmt.Errorf("order %s: customer: %w", o.ExternalID, err)
+		}
+		h := o.hash(cid)
+		prev, found := have[o.ExternalID]
+		var orderID int64
+		switch {
+		case found && prev[1] == h:
+			counts.Unchanged++
+			continue
+		case found:
+			orderID = prev[0]
+			if _, err := tx.Exec(ctx, update, append(orderArgs(o, cid, h), orderID)...); err != nil {
+				return counts, nil, fmt.Errorf("order %s: %w", o.ExternalID, err)
+			}
+			counts.Updated++
+		default:
+			if err := tx.QueryRow(ctx, insert, append([]any{o.ExternalID}, orderArgs(o, cid, h)...)...).Scan(&orderID); err != nil {
+				return counts, nil, fmt.Errorf("order %s: %w", o.ExternalID, err)
+			}
+			counts.Created++
+			// A later row of the same batch may repeat the id (the API
+			// accepts that; the importers refuse it earlier).
+			have[o.ExternalID] = [2]int64{orderID, h}
+		}
+		if cid != 0 {
+			touched[cid] = true
+		}
+		if o.Lines != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM order_lines WHERE order_id = ?`, orderID); err != nil {
+				return counts, nil, err
+			}
+			for _, l := range o.Lines {
+				if err := writeLine(ctx, tx, orderID, &l); err != nil {
+					return counts, nil, fmt.Errorf("order %s line %s: %w", o.ExternalID, l.key(), err)
+				}
+			}
+		}
+	}
+	out := make([]int64, 0, len(touched))
+	for id := range touched {
+		out = append(out, id)
+	}
+	return counts, out, nil
+}
+
+func setList(columns string) string {
+	var parts []string
+	for _, c := range strings.Split(columns, ",") {
+		parts = append(parts, strings.TrimSpace(c)+" = ?")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeLine(ctx context.Context, tx *store.Tx, orderID int64, l *OrderLine) error {
+	_, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, line_key, sku, product, category, quantity, unit_price, unit_cost)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (order_id, line_key) DO UPDATE SET sku = excluded.sku, product = excluded.product, category = excluded.category,
+			quantity = excluded.quantity, unit_price = excluded.unit_price, unit_cost = excluded.unit_cost`,
+		orderID, l.key(), l.SKU, l.Product, l.Category, l.Quantity, int64(l.UnitPrice), int64(l.UnitCost))
+	return err
+}
+
+// OrderIDs maps external order ids to stored ids; unknown ids are absent.
+func OrderIDs(ctx context.Context, tx *store.Tx, externalIDs []string) (map[string]int64, error) {
+	have, err := existing(ctx, tx, "orders", externalIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(have))
+	for k, v := range have {
+		out[k] = v[0]
+	}
+	return out, nil
+}
+
+// UpsertLines writes order lines keyed on (order, line key). Lines of orders
+// that are not stored are an error naming the order.
+func UpsertLines(ctx context.Context, tx *store.Tx, lines []OrderLine) (store.Counts, error) {
+	var counts store.Counts
+	ext := make([]string, len(lines))
+	for i := range lines {
+		ext[i] = lines[i].OrderExternalID
+	}
+	ids, err := OrderIDs(ctx, tx, ext)
+	if err != nil {
+		return counts, err
+	}
+	for i := range lines {
+		l := &lines[i]
+		oid, ok := ids[l.OrderExternalID]
+		if !ok {
+			return counts, domain.Errorf(domain.EInvalid, "order_id %q is not a known order: import the orders first", l.OrderExternalID)
+		}
+		var qty, price, cost int64
+		var sku, product, category string
+		err := tx.QueryRow(ctx, `SELECT sku, product, category, quantity, unit_price, unit_cost FROM order_lines WHERE order_id = ? AND line_key = ?`, oid, l.key()).
+			Scan(&sku, &product, &category, &qty, &price, &cost)
+		switch {
+		case err == nil && sku == l.SKU && product == l.Product && category == l.Category && qty == l.Quantity && price == int64(l.UnitPrice) && cost == int64(l.UnitCost):
+			counts.Unchanged++
+			continue
+		case err == nil:
+			counts.Updated++
+		default:
+			counts.Created++
+		}
+		if err := writeLine(ctx, tx, oid, l); err != nil {
+			return counts, err
+		}
+	}
+	return counts, nil
+}
+
+// FulfillmentKinds are the order events proactive rules and the timeline read.
+var FulfillmentKinds = []string{"fulfilled", "shipped", "delivered", "delayed", "exception"}
+
+// FulfillmentEvent is one thing that happened to an order's shipment.
+type FulfillmentEvent struct {
+	OrderExternalID string
+	Kind            string
+	At              time.Time
+	Detail          string
+}
+
+// AddFulfillmentEvents records events; the same event twice is one event.
+func AddFulfillmentEvents(ctx context.Context, tx *store.Tx, events []FulfillmentEvent) (store.Counts, error) {
+	var counts store.Counts
+	ext := make([]string, len(events))
+	for i := range events {
+		ext[i] = events[i].OrderExternalID
+	}
+	ids, err := OrderIDs(ctx, tx, ext)
+	if err != nil {
+		return counts, err
+	}
+	for _, e := range events {
+		oid, ok := ids[e.OrderExternalID]
+		if !ok {
+			return counts, domain.Errorf(domain.EInvalid, "order_id %q is not a known order", e.OrderExternalID)
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO fulfillment_events (order_id, kind, at, detail) VALUES (?, ?, ?, ?) ON CONFLICT (order_id, kind, at) DO NOTHING`, oid, e.Kind, e.At.Unix(), e.Detail)
+		if err != nil {
+			return counts, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			counts.Created++
+		} else {
+			counts.Unchanged++
+		}
+	}
+	return counts, nil
+}

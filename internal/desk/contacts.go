@@ -1,0 +1,102 @@
+package desk
+
+import (
+	"context"
+	"time"
+
+	"quietdesk/internal/commerce"
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// ImportedContact is one interaction from another helpdesk's export or the
+// API: each one counts as exactly one contact (DESIGN §2.1).
+type ImportedContact struct {
+	ExternalID      string
+	StartedAt       time.Time
+	Channel         string
+	Customer        commerce.CustomerRef
+	OrderExternalID string
+	Topic           string
+	HandleSeconds   int64
+	Agent           string
+	Team            string
+	Subject         string
+	Text            string
+	Tags            string
+}
+
+// Validate checks one imported contact.
+func (c *ImportedContact) Validate() domain.Problems {
+	var p domain.Problems
+	p.Require("contact_id", c.ExternalID)
+	if c.StartedAt.IsZero() {
+		p.Add("started_at", "is required")
+	}
+	p.OneOf("channel", c.Channel, Channels...)
+	if c.HandleSeconds < 0 {
+		p.Add("handle_seconds", "must not be negative (got %d)", c.HandleSeconds)
+	}
+	return p
+}
+
+// UpsertContacts writes imported contacts keyed on their external id, links
+// each to an order (§2.1 attribution) and refreshes the repeat flags of the
+// customers involved. It returns those customers.
+func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Customers, contacts []ImportedContact) (store.Counts, []int64, error) {
+	var counts store.Counts
+	ids := make([]string, len(contacts))
+	for i := range contacts {
+		ids[i] = contacts[i].ExternalID
+	}
+	have, err := store.Keyed{Table: "contacts", Key: "external_id"}.Existing(ctx, tx, ids)
+	if err != nil {
+		return counts, nil, err
+	}
+	touched := map[int64]bool{}
+	for i := range contacts {
+		c := &contacts[i]
+		cid, err := customers.Resolve(ctx, tx, c.Customer)
+		if err != nil {
+			return counts, nil, errorf("contact", c.ExternalID, err)
+		}
+		h := domain.Hash(cid, c.StartedAt, c.Channel, c.OrderExternalID, c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags)
+		prev, found := have[c.ExternalID]
+		if found && prev[1] == h {
+			counts.Unchanged++
+			continue
+		}
+		att, err := Attribute(ctx, tx, cid, c.OrderExternalID, c.Subject+"\n"+c.Text, c.StartedAt)
+		if err != nil {
+			return counts, nil, errorf("contact", c.ExternalID, err)
+		}
+		at := c.StartedAt.Unix()
+		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
+		if found {
+			_, err = tx.Exec(ctx, `UPDATE contacts SET customer_id = ?, order_id = ?, attribution = ?, external_order = ?, channel = ?, started_at = ?, last_message_at = ?,
+				topic = ?, handle_seconds = ?, agent = ?, team = ?, subject = ?, body = ?, tags = ?, row_hash = ? WHERE id = ?`, append(args, prev[0])...)
+			counts.Updated++
+		} else {
+			var id int64
+			err = tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, order_id, attribution, external_order, channel, started_at, last_message_at,
+				topic, handle_seconds, agent, team, subject, body, tags, row_hash, external_id, source)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported') RETURNING id`, append(args, c.ExternalID)...).Scan(&id)
+			have[c.ExternalID] = [2]int64{id, h}
+			counts.Created++
+		}
+		if err != nil {
+			return counts, nil, errorf("contact", c.ExternalID, err)
+		}
+		if cid != 0 {
+			touched[cid] = true
+		}
+	}
+	out := make([]int64, 0, len(touched))
+	for id := range touched {
+		out = append(out, id)
+	}
+	if err := RefreshRepeats(ctx, tx, out); err != nil {
+		return counts, nil, err
+	}
+	return counts, out, nil
+}

@@ -1,0 +1,347 @@
+package ingest
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"quietdesk/internal/commerce"
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// Options control one file import.
+type Options struct {
+	Kind   string
+	Format string // "", "auto", "generic", or a tool's name (shopify, zendesk, gorgias)
+	// SkipBad, when set, imports the good rows and writes the rejected ones,
+	// each with its reasons, to this file. Without it a file with any bad
+	// row imports nothing.
+	SkipBad string
+	// BatchSize is the number of records per transaction.
+	BatchSize int
+	// TimeZone reads times without an offset; the store's zone when nil.
+	TimeZone  *time.Location
+	DateOrder domain.DateOrder
+	// Progress, when set, is called with the phase and bytes read so far.
+	Progress func(phase string, done, total int64)
+}
+
+// RowError is one rejected row: where it is and why.
+type RowError struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (e RowError) Error() string {
+	loc := fmt.Sprintf("%s:%d", e.File, e.Line)
+	if e.Column != "" {
+		loc += " column " + e.Column
+	}
+	return loc + ": " + e.Reason
+}
+
+// Summary is what an import did.
+type Summary struct {
+	File     string `json:"file"`
+	Kind     string `json:"kind"`
+	Format   string `json:"format"`
+	Read     int    `json:"read"`
+	Rejected int    `json:"rejected"`
+	store.Counts
+	Errors []RowError `json:"errors,omitempty"`
+}
+
+// maxReportedErrors bounds the errors kept in memory and printed; the reject
+// file has them all.
+const maxReportedErrors = 200
+
+// ErrRejected is returned (wrapped) when a file is refused because of bad
+// rows; the summary lists them.
+var ErrRejected = errors.New("rows rejected")
+
+// ImportFile imports one CSV file into the store.
+//
+// It reads the file twice. The first pass parses and checks every row —
+// formats, required fields, duplicate ids, references to orders — without
+// writing. The second pass writes the good rows in batched transactions.
+// So a file with a bad row changes nothing (unless SkipBad is set), a
+// killed import loses at most the batch in flight, and running it again
+// converges because every write is an idempotent upsert.
+func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (Summary, error) {
+	sum := Summary{File: path, Kind: opts.Kind}
+	kind, ok := Kinds[opts.Kind]
+	if !ok {
+		return sum, fmt.Errorf("unknown kind %q: use one of %s", opts.Kind, strings.Join(KindNames(), ", "))
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 5000
+	}
+	if opts.TimeZone == nil {
+		loc, err := store.TimeZone(ctx, db)
+		if err != nil {
+			return sum, err
+		}
+		opts.TimeZone = loc
+	}
+	tp := domain.TimeParser{Loc: opts.TimeZone, Order: opts.DateOrder}
+
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return sum, err
+	}
+	open := func(phase string) (Source, *Format, error) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		var r io.Reader = f
+		if opts.Progress != nil {
+			r = &countingReader{r: f, total: info.Size(), phase: phase, report: opts.Progress}
+		}
+		c, err := NewCSV(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		format, err := pickFormat(kind, opts.Format, c.Header())
+		if err != nil {
+			return nil, nil, err
+		}
+		src, err := format.Open(c, tp)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return src, format, nil
+	}
+
+	// Pass 1: check every row.
+	src, format, err := open("checking")
+	if err != nil {
+		return sum, err
+	}
+	sum.Format = format.Name
+	bad := map[int]bool{}
+	var rejects []RowError
+	reject := func(e RowError) {
+		bad[e.Line] = true
+		if len(rejects) < maxReportedErrors || opts.SkipBad != "" {
+			rejects = append(rejects, e)
+		}
+	}
+	seen := map[uint64]int{} // key hash → first line
+	refs := map[string][]int{}
+	checkRefs := func() error {
+		if len(refs) == 0 {
+			return nil
+		}
+		ids := make([]string, 0, len(refs))
+		for id := range refs {
+			ids = append(ids, id)
+		}
+		missing, err := commerce.UnknownOrders(ctx, db, ids)
+		if err != nil {
+			return err
+		}
+		for id := range missing {
+			for _, line := range refs[id] {
+				reject(RowError{File: path, Line: line, Column: "order_id", Reason: fmt.Sprintf("order %q is not a known order: import the orders first", id)})
+			}
+		}
+		refs = map[string][]int{}
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		item, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, fmt.Errorf("%s: %w", path, err)
+		}
+		sum.Read++
+		for _, p := range item.Problems {
+			reject(RowError{File: path, Line: item.Line, Column: p.Field, Reason: p.Reason})
+		}
+		if item.Key != "" {
+			h := keyHash(item.Key)
+			if first, dup := seen[h]; dup {
+				reject(RowError{File: path, Line: item.Line, Column: kind.Key, Reason: fmt.Sprintf("duplicate id %q: line %d has it too", item.Key, first)})
+			} else {
+				seen[h] = item.Line
+			}
+		}
+		if kind.OrderRef != nil && len(item.Problems) == 0 {
+			if id := kind.OrderRef(item.Record); id != "" {
+				refs[id] = append(refs[id], item.Line)
+				if len(refs) >= 2000 {
+					if err := checkRefs(); err != nil {
+						return sum, err
+					}
+				}
+			}
+		}
+	}
+	if err := checkRefs(); err != nil {
+		return sum, err
+	}
+	seen = nil
+	sort.Slice(rejects, func(i, j int) bool { return rejects[i].Line < rejects[j].Line })
+	sum.Rejected = len(bad)
+	sum.Errors = rejects
+	if len(sum.Errors) > maxReportedErrors {
+		sum.Errors = sum.Errors[:maxReportedErrors]
+	}
+	if len(bad) > 0 && opts.SkipBad == "" {
+		return sum, fmt.Errorf("%s: %d of %d rows rejected, nothing imported (fix them, or pass --skip-bad FILE to import the good rows): %w", path, len(bad), sum.Read, ErrRejected)
+	}
+	if opts.SkipBad != "" {
+		if err := writeRejects(ctx, path, opts, kind, tp, bad, rejects); err != nil {
+			return sum, err
+		}
+	}
+
+	// Pass 2: write the good rows in batches.
+	src, _, err = open("writing")
+	if err != nil {
+		return sum, err
+	}
+	env := NewEnv()
+	batch := make([]any, 0, opts.BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var counts store.Counts
+		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			var err error
+			counts, err = kind.Write(ctx, tx, env, batch)
+			return err
+		})
+		if err != nil {
+			env.Customers.Discard()
+			return fmt.Errorf("%s: writing a batch failed, that batch was rolled back (earlier batches are stored; run the import again to finish): %w", path, err)
+		}
+		env.Customers.Commit()
+		sum.Counts.Add(counts)
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		item, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, fmt.Errorf("%s: %w", path, err)
+		}
+		if bad[item.Line] {
+			continue
+		}
+		batch = append(batch, item.Record)
+		if len(batch) >= opts.BatchSize {
+			if err := flush(); err != nil {
+				return sum, err
+			}
+		}
+	}
+	return sum, flush()
+}
+
+// writeRejects writes the rejected rows, as read, with their reasons in a
+// last column, so the file can be fixed and imported again.
+func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp domain.TimeParser, bad map[int]bool, rejects []RowError) error {
+	out, err := os.Create(opts.SkipBad)
+	if err != nil {
+		return fmt.Errorf("create reject file: %w", err)
+	}
+	defer out.Close()
+	reasons := map[int][]string{}
+	for _, e := range rejects {
+		r := e.Reason
+		if e.Column != "" {
+			r = e.Column + ": " + r
+		}
+		reasons[e.Line] = append(reasons[e.Line], r)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c, err := NewCSV(f)
+	if err != nil {
+		return err
+	}
+	format, err := pickFormat(kind, opts.Format, c.Header())
+	if err != nil {
+		return err
+	}
+	src, err := format.Open(c, tp)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(out)
+	w.Write(append(append([]string{"line"}, src.Header()...), "reject_reason"))
+	for {
+		item, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if bad[item.Line] {
+			w.Write(append(append([]string{fmt.Sprint(item.Line)}, item.Raw...), strings.Join(reasons[item.Line], "; ")))
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+func keyHash(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// countingReader reports progress through the file.
+type countingReader struct {
+	r      io.Reader
+	done   int64
+	total  int64
+	phase  string
+	report func(string, int64, int64)
+	last   time.Time
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.done += int64(n)
+	if now := time.Now(); now.Sub(c.last) > 100*time.Millisecond || err == io.EOF {
+		c.last = now
+		c.report(c.phase, c.done, c.total)
+	}
+	return n, err
+}

@@ -1,0 +1,229 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"quietdesk/internal/domain"
+)
+
+// Item is one record read from a file: the line it starts on, its key (for
+// duplicate detection), the parsed record and what is wrong with it.
+type Item struct {
+	Line     int
+	Key      string
+	Record   any
+	Problems domain.Problems
+	// Raw is the row as read, written to the reject file when it is skipped.
+	Raw []string
+}
+
+// Source reads records from a file in one format.
+type Source interface {
+	// Next returns the next item, io.EOF at the end, or an error that makes
+	// the whole file unreadable.
+	Next() (Item, error)
+	// Header is the file's header row, for the reject file.
+	Header() []string
+}
+
+// Format turns a file of one tool's export into records of one kind.
+type Format struct {
+	Name string
+	// Kind is the record kind the format produces.
+	Kind *Kind
+	// Detect reports whether a header row is this format's.
+	Detect func(header []string) bool
+	// Open starts reading records after the header.
+	Open func(c *CSV, tp domain.TimeParser) (Source, error)
+}
+
+// CSV reads a CSV file row by row with line numbers and named columns. It
+// strips a UTF-8 byte-order mark and accepts CRLF, as spreadsheets write.
+type CSV struct {
+	r      *csv.Reader
+	header []string
+	index  map[string]int
+}
+
+// NewCSV reads the header row of r.
+func NewCSV(r io.Reader) (*CSV, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("the file is empty: expected a header row")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("line 1: cannot read the header row: %w", err)
+	}
+	c := &CSV{r: cr, header: make([]string, len(header)), index: map[string]int{}}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		c.header[i] = h
+		if _, dup := c.index[h]; !dup {
+			c.index[h] = i
+		}
+	}
+	return c, nil
+}
+
+// Header returns the column names.
+func (c *CSV) Header() []string { return c.header }
+
+// Has reports whether the header has a column.
+func (c *CSV) Has(name string) bool { _, ok := c.index[name]; return ok }
+
+// Missing returns the required columns the header lacks.
+func (c *CSV) Missing(required []string) []string {
+	var out []string
+	for _, r := range required {
+		if !c.Has(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Read returns the next row and the line it starts on.
+func (c *CSV) Read() (Record, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return Record{}, fmt.Errorf("line %d, column %d: %v (check the quoting of that row)", pe.StartLine, pe.Column, pe.Err)
+		}
+		return Record{}, err
+	}
+	line, _ := c.r.FieldPos(0)
+	return Record{csv: c, Fields: rec, Line: line}, nil
+}
+
+// Record is one CSV row read through its header.
+type Record struct {
+	csv    *CSV
+	Fields []string
+	Line   int
+}
+
+// Get returns the value of a named column, "" when absent or short.
+func (r Record) Get(name string) string {
+	i, ok := r.csv.index[name]
+	if !ok || i >= len(r.Fields) {
+		return ""
+	}
+	return r.Fields[i]
+}
+
+// Empty reports whether every field is blank (spreadsheets leave such rows).
+func (r Record) Empty() bool {
+	for _, f := range r.Fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// genericSource reads the generic format of one kind: one row, one record.
+type genericSource struct {
+	csv  *CSV
+	kind *Kind
+	tp   domain.TimeParser
+}
+
+func (s *genericSource) Header() []string { return s.csv.Header() }
+
+func (s *genericSource) Next() (Item, error) {
+	for {
+		rec, err := s.csv.Read()
+		if err != nil {
+			return Item{}, err
+		}
+		if rec.Empty() {
+			continue
+		}
+		v, problems := s.kind.Parse(rec, s.tp)
+		item := Item{Line: rec.Line, Record: v, Problems: problems, Raw: rec.Fields}
+		if s.kind.Key != "" {
+			item.Key = strings.TrimSpace(rec.Get(s.kind.Key))
+		}
+		return item, nil
+	}
+}
+
+// GenericFormat is the documented CSV format of a kind (DESIGN §7.2).
+func GenericFormat(k *Kind) *Format {
+	return &Format{
+		Name: "generic",
+		Kind: k,
+		Detect: func(header []string) bool {
+			set := map[string]bool{}
+			for _, h := range header {
+				set[strings.TrimSpace(h)] = true
+			}
+			for _, r := range k.Required {
+				if !set[r] {
+					return false
+				}
+			}
+			return true
+		},
+		Open: func(c *CSV, tp domain.TimeParser) (Source, error) {
+			if missing := c.Missing(k.Required); len(missing) > 0 {
+				return nil, fmt.Errorf("line 1: missing required column(s) %s for %s; the header has: %s",
+					strings.Join(missing, ", "), k.Name, strings.Join(c.Header(), ", "))
+			}
+			return &genericSource{csv: c, kind: k, tp: tp}, nil
+		},
+	}
+}
+
+// formats lists the tools' own export formats per kind; the generic format
+// of each kind is always available besides them.
+var formats = map[string][]*Format{}
+
+// RegisterFormat adds a tool's export format for its kind.
+func RegisterFormat(f *Format) { formats[f.Kind.Name] = append(formats[f.Kind.Name], f) }
+
+// FormatNames lists the export formats a kind accepts besides generic.
+func FormatNames(kind string) []string {
+	var out []string
+	for _, f := range formats[kind] {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// pickFormat finds the format: the one named, or the one whose header
+// matches, or generic.
+func pickFormat(kind *Kind, name string, header []string) (*Format, error) {
+	if name == "" || name == "auto" {
+		for _, f := range formats[kind.Name] {
+			if f.Detect(header) {
+				return f, nil
+			}
+		}
+		return GenericFormat(kind), nil
+	}
+	if name == "generic" {
+		return GenericFormat(kind), nil
+	}
+	for _, f := range formats[kind.Name] {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	names := append([]string{"generic"}, FormatNames(kind.Name)...)
+	return nil, fmt.Errorf("format %q is not known for %s: use one of %s", name, kind.Name, strings.Join(names, ", "))
+}
