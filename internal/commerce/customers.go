@@ -109,6 +109,45 @@ func (c *Customers) lookup(id identity) (int64, bool) {
 	return v, ok
 }
 
+// Prefetch loads, in a few queries, the stored identities of a batch of
+// references, so that resolving them one by one costs no round trip for
+// customers already known.
+func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerRef) error {
+	byKind := map[string][]any{}
+	seen := map[identity]bool{}
+	for _, r := range refs {
+		for _, id := range r.identities() {
+			if _, ok := c.lookup(id); !ok && !seen[id] {
+				seen[id] = true
+				byKind[id.kind] = append(byKind[id.kind], id.value)
+			}
+		}
+	}
+	for kind, values := range byKind {
+		for start := 0; start < len(values); start += 500 {
+			part := values[start:min(start+500, len(values))]
+			rows, err := tx.Query(ctx, `SELECT value, customer_id FROM customer_identities WHERE kind = ? AND value IN (`+store.Placeholders(len(part))+`)`, append([]any{kind}, part...)...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				id := identity{kind: kind}
+				var cid int64
+				if err := rows.Scan(&id.value, &cid); err != nil {
+					rows.Close()
+					return err
+				}
+				c.pending[id] = cid
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Resolve returns the customer the reference names, creating the customer
 // and recording new identifiers as needed, and merging customers that the
 // reference proves are one. It returns 0 for an empty reference.

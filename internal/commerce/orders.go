@@ -155,16 +155,27 @@ func orderArgs(o *Order, customerID int64, h int64) []any {
 func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, orders []Order) (store.Counts, []int64, error) {
 	var counts store.Counts
 	ids := make([]string, len(orders))
+	refs := make([]CustomerRef, len(orders))
 	for i := range orders {
 		ids[i] = orders[i].ExternalID
+		refs[i] = orders[i].Customer
 	}
 	have, err := existing(ctx, tx, "orders", ids)
 	if err != nil {
 		return counts, nil, err
 	}
-	insert := `INSERT INTO orders (external_id, ` + orderColumns + `) VALUES (?, ` + store.Placeholders(25) + `) RETURNING id`
+	if err := customers.Prefetch(ctx, tx, refs); err != nil {
+		return counts, nil, err
+	}
 	update := `UPDATE orders SET ` + setList(orderColumns) + ` WHERE id = ?`
 	touched := map[int64]bool{}
+	// New orders without lines need no id back, so they are inserted many
+	// rows per statement: on SQLite that is most of an import's speed.
+	var pending [][]any
+	lastIndex := make(map[string]int, len(orders))
+	for i := range orders {
+		lastIndex[orders[i].ExternalID] = i
+	}
 	for i := range orders {
 		o := &orders[i]
 		cid, err := customers.Resolve(ctx, tx, o.Customer)
@@ -184,13 +195,16 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 				return counts, nil, fmt.Errorf("order %s: %w", o.ExternalID, err)
 			}
 			counts.Updated++
+		case o.Lines == nil && lastIndex[o.ExternalID] == i:
+			pending = append(pending, append([]any{o.ExternalID}, orderArgs(o, cid, h)...))
+			counts.Created++
 		default:
+			insert := `INSERT INTO orders (external_id, ` + orderColumns + `) VALUES (?, ` + store.Placeholders(orderColumnCount) + `) RETURNING id`
 			if err := tx.QueryRow(ctx, insert, append([]any{o.ExternalID}, orderArgs(o, cid, h)...)...).Scan(&orderID); err != nil {
 				return counts, nil, fmt.Errorf("order %s: %w", o.ExternalID, err)
 			}
 			counts.Created++
-			// A later row of the same batch may repeat the id (the API
-			// accepts that; the importers refuse it earlier).
+			// A later item of the same batch may repeat the id.
 			have[o.ExternalID] = [2]int64{orderID, h}
 		}
 		if cid != 0 {
@@ -207,11 +221,37 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 			}
 		}
 	}
+	if err := insertOrderRows(ctx, tx, pending); err != nil {
+		return counts, nil, err
+	}
 	out := make([]int64, 0, len(touched))
 	for id := range touched {
 		out = append(out, id)
 	}
 	return counts, out, nil
+}
+
+const orderColumnCount = 25
+
+// ordersPerInsert keeps a statement's parameters (26 per row) well under
+// both engines' limits.
+const ordersPerInsert = 200
+
+func insertOrderRows(ctx context.Context, tx *store.Tx, rows [][]any) error {
+	row := "(?, " + store.Placeholders(orderColumnCount) + ")"
+	for start := 0; start < len(rows); start += ordersPerInsert {
+		part := rows[start:min(start+ordersPerInsert, len(rows))]
+		values := make([]string, len(part))
+		args := make([]any, 0, len(part)*(orderColumnCount+1))
+		for i, r := range part {
+			values[i] = row
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO orders (external_id, `+orderColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("insert orders: %w", err)
+		}
+	}
+	return nil
 }
 
 func setList(columns string) string {

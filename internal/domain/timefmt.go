@@ -48,6 +48,9 @@ func (p TimeParser) Parse(s string) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	if t, ok := parseISOLocal(s, loc); ok {
+		return t, nil
+	}
 	for _, l := range zonedLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, nil
@@ -136,4 +139,33 @@ func (p TimeParser) location() *time.Location {
 		return time.UTC
 	}
 	return p.Loc
+}
+
+// parseISOLocal reads "YYYY-MM-DD HH:MM:SS" without trying every layout:
+// it is what generic files and most exports write, and imports parse
+// millions of them.
+func parseISOLocal(s string, loc *time.Location) (time.Time, bool) {
+	if len(s) != 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(a, b int) int {
+		n := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
 }

@@ -216,54 +216,70 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		}
 	}
 
-	// Pass 2: write the good rows in batches.
+	// Pass 2: write the good rows in batches. Parsing runs in its own
+	// goroutine so the CSV work of the next batch overlaps the database
+	// work of this one.
 	src, _, err = open("writing")
 	if err != nil {
 		return sum, err
 	}
-	env := NewEnv()
-	batch := make([]any, 0, opts.BatchSize)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	batches := make(chan []any, 2)
+	readErr := make(chan error, 1)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	go func() {
+		defer close(batches)
+		batch := make([]any, 0, opts.BatchSize)
+		for {
+			item, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				readErr <- fmt.Errorf("%s: %w", path, err)
+				return
+			}
+			if bad[item.Line] {
+				continue
+			}
+			batch = append(batch, item.Record)
+			if len(batch) >= opts.BatchSize {
+				select {
+				case batches <- batch:
+				case <-readCtx.Done():
+					return
+				}
+				batch = make([]any, 0, opts.BatchSize)
+			}
 		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-readCtx.Done():
+			}
+		}
+	}()
+	env := NewEnv()
+	for batch := range batches {
 		var counts store.Counts
 		err := db.WriteTx(ctx, func(tx *store.Tx) error {
 			var err error
-			counts, err = kind.Write(ctx, tx, env, batch)
+			counts, err = format.Kind.Write(ctx, tx, env, batch)
 			return err
 		})
 		if err != nil {
 			env.Customers.Discard()
-			return fmt.Errorf("%s: writing a batch failed, that batch was rolled back (earlier batches are stored; run the import again to finish): %w", path, err)
+			return sum, fmt.Errorf("%s: writing a batch failed, that batch was rolled back (earlier batches are stored; run the import again to finish): %w", path, err)
 		}
 		env.Customers.Commit()
 		sum.Counts.Add(counts)
-		batch = batch[:0]
-		return nil
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		item, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return sum, fmt.Errorf("%s: %w", path, err)
-		}
-		if bad[item.Line] {
-			continue
-		}
-		batch = append(batch, item.Record)
-		if len(batch) >= opts.BatchSize {
-			if err := flush(); err != nil {
-				return sum, err
-			}
-		}
+	select {
+	case err := <-readErr:
+		return sum, err
+	default:
 	}
-	return sum, flush()
+	return sum, ctx.Err()
 }
 
 // writeRejects writes the rejected rows, as read, with their reasons in a
