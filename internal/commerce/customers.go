@@ -4,9 +4,8 @@ package commerce
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"sort"
+	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,56 +68,86 @@ func NormalizePhone(s string) string {
 }
 
 // Customers resolves customer references to customer ids inside write
-// transactions. It caches what it has seen, because an import names the
-// same customers over and over; the cache is only trusted after the
-// transaction that filled it commits (Commit) and is dropped otherwise
-// (Discard).
+// transactions, a batch at a time. It caches what it has seen, because an
+// import names the same customers over and over; the cache is only trusted
+// after the transaction that filled it commits (Commit) and is dropped
+// otherwise (Discard).
+//
+// The cache is keyed by a 64-bit hash of the identity so that a million
+// identities fit in a few tens of megabytes; two identities colliding has a
+// chance of about one in 10^7 per million-customer store.
 type Customers struct {
-	cache   map[identity]int64
-	pending map[identity]int64
-	Now     func() time.Time
+	cache   map[uint64]int64
+	pending map[uint64]int64
+	// merged maps a merged-away customer to the one that absorbed it, so
+	// cached identities of either resolve to the survivor.
+	merged map[int64]int64
+	Now    func() time.Time
 }
 
 // maxCachedIdentities bounds the cache so memory stays flat on huge imports.
-const maxCachedIdentities = 300_000
+const maxCachedIdentities = 500_000
 
 // NewCustomers returns a resolver with an empty cache.
 func NewCustomers() *Customers {
-	return &Customers{cache: map[identity]int64{}, pending: map[identity]int64{}, Now: time.Now}
+	return &Customers{cache: map[uint64]int64{}, pending: map[uint64]int64{}, merged: map[int64]int64{}, Now: time.Now}
 }
 
 // Commit trusts what the last transaction resolved.
 func (c *Customers) Commit() {
 	if len(c.cache)+len(c.pending) > maxCachedIdentities {
-		c.cache = map[identity]int64{}
+		c.cache = map[uint64]int64{}
 	}
 	for k, v := range c.pending {
 		c.cache[k] = v
 	}
-	c.pending = map[identity]int64{}
+	c.pending = map[uint64]int64{}
 }
 
-// Discard forgets what the last (rolled back) transaction resolved.
-func (c *Customers) Discard() { c.pending = map[identity]int64{} }
+// Discard forgets what the last (rolled back) transaction resolved. Merges
+// are forgotten too: the cache is emptied, which is always safe.
+func (c *Customers) Discard() {
+	c.pending = map[uint64]int64{}
+	c.cache = map[uint64]int64{}
+	c.merged = map[int64]int64{}
+}
 
-func (c *Customers) lookup(id identity) (int64, bool) {
-	if v, ok := c.pending[id]; ok {
-		return v, true
+func (id identity) hash() uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id.kind))
+	h.Write([]byte{0})
+	h.Write([]byte(id.value))
+	return h.Sum64()
+}
+
+func (c *Customers) lookup(h uint64) (int64, bool) {
+	v, ok := c.pending[h]
+	if !ok {
+		v, ok = c.cache[h]
 	}
-	v, ok := c.cache[id]
-	return v, ok
+	if !ok {
+		return 0, false
+	}
+	for {
+		next, merged := c.merged[v]
+		if !merged {
+			return v, true
+		}
+		v = next
+	}
 }
 
 // Prefetch loads, in a few queries, the stored identities of a batch of
-// references, so that resolving them one by one costs no round trip for
-// customers already known.
+// references, so that resolving them costs no round trip for customers
+// already known.
 func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerRef) error {
 	byKind := map[string][]any{}
-	seen := map[identity]bool{}
+	seen := map[uint64]bool{}
 	for _, r := range refs {
 		for _, id := range r.identities() {
-			if _, ok := c.lookup(id); !ok && !seen[id] {
-				seen[id] = true
+			h := id.hash()
+			if _, ok := c.lookup(h); !ok && !seen[h] {
+				seen[h] = true
 				byKind[id.kind] = append(byKind[id.kind], id.value)
 			}
 		}
@@ -137,7 +166,7 @@ func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerR
 					rows.Close()
 					return err
 				}
-				c.pending[id] = cid
+				c.pending[id.hash()] = cid
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -148,69 +177,139 @@ func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerR
 	return nil
 }
 
-// Resolve returns the customer the reference names, creating the customer
-// and recording new identifiers as needed, and merging customers that the
-// reference proves are one. It returns 0 for an empty reference.
+// Resolve returns the customer one reference names; see ResolveAll.
 func (c *Customers) Resolve(ctx context.Context, tx *store.Tx, ref CustomerRef) (int64, error) {
-	ids := ref.identities()
-	if len(ids) == 0 {
-		return 0, nil
+	ids, err := c.ResolveAll(ctx, tx, []CustomerRef{ref})
+	if err != nil {
+		return 0, err
 	}
-	found := map[int64]bool{}
-	var missing []identity
-	for _, id := range ids {
-		if cid, ok := c.lookup(id); ok {
-			found[cid] = true
+	return ids[0], nil
+}
+
+// ResolveAll returns the customer each reference names (0 for an empty
+// one), creating customers and recording new identifiers as needed, and
+// merging customers that a reference proves are one person.
+//
+// New customers get temporary negative ids while the batch is read, so
+// that later references in the same batch find them; then real ids are
+// reserved and the customers and their identities are inserted many rows
+// per statement.
+func (c *Customers) ResolveAll(ctx context.Context, tx *store.Tx, refs []CustomerRef) ([]int64, error) {
+	if err := c.Prefetch(ctx, tx, refs); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(refs))
+	type newIdentity struct {
+		id       identity
+		customer int64
+	}
+	var added []newIdentity
+	var names []string // of new customers; temp id -(i+1)
+	for i, ref := range refs {
+		ids := ref.identities()
+		if len(ids) == 0 {
 			continue
 		}
-		var cid int64
-		err := tx.QueryRow(ctx, `SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?`, id.kind, id.value).Scan(&cid)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			missing = append(missing, id)
-		case err != nil:
-			return 0, err
-		default:
-			found[cid] = true
-			c.pending[id] = cid
-		}
-	}
-	var survivor int64
-	switch len(found) {
-	case 0:
-		err := tx.QueryRow(ctx, `INSERT INTO customers (name, created_at) VALUES (?, ?) RETURNING id`, ref.Name, c.Now().Unix()).Scan(&survivor)
-		if err != nil {
-			return 0, err
-		}
-	case 1:
-		for id := range found {
-			survivor = id
-		}
-	default:
-		all := make([]int64, 0, len(found))
-		for id := range found {
-			all = append(all, id)
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-		survivor = all[0]
-		for _, gone := range all[1:] {
-			if err := Merge(ctx, tx, survivor, gone); err != nil {
-				return 0, err
+		var found []int64
+		var missing []identity
+		for _, id := range ids {
+			if cid, ok := c.lookup(id.hash()); ok {
+				if !slices.Contains(found, cid) {
+					found = append(found, cid)
+				}
+			} else {
+				missing = append(missing, id)
 			}
 		}
-		// Cached identities may point at a merged-away customer.
-		c.cache = map[identity]int64{}
-		c.pending = map[identity]int64{}
+		var survivor int64
+		switch {
+		case len(found) == 0:
+			names = append(names, ref.Name)
+			survivor = -int64(len(names))
+		default:
+			// Stored customers win over new ones, and the oldest wins.
+			slices.SortFunc(found, func(a, b int64) int {
+				if (a > 0) != (b > 0) {
+					if a > 0 {
+						return -1
+					}
+					return 1
+				}
+				if a > 0 {
+					return int(a - b)
+				}
+				return int(b - a) // -1 was created before -2
+			})
+			survivor = found[0]
+			for _, gone := range found[1:] {
+				if gone > 0 {
+					if err := Merge(ctx, tx, survivor, gone); err != nil {
+						return nil, err
+					}
+				}
+				c.merged[gone] = survivor
+			}
+		}
+		for _, id := range missing {
+			c.pending[id.hash()] = survivor
+			added = append(added, newIdentity{id, survivor})
+		}
+		out[i] = survivor
 	}
-	for _, id := range missing {
-		if _, err := tx.Exec(ctx, `INSERT INTO customer_identities (kind, value, customer_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`, id.kind, id.value, survivor); err != nil {
-			return 0, err
+	if len(names) == 0 && len(added) == 0 {
+		return out, nil
+	}
+
+	real, err := store.ReserveIDs(ctx, tx, "customers", len(names))
+	if err != nil {
+		return nil, err
+	}
+	final := func(id int64) int64 {
+		for {
+			if next, ok := c.merged[id]; ok {
+				id = next
+				continue
+			}
+			if id < 0 {
+				return real[-id-1]
+			}
+			return id
 		}
 	}
-	for _, id := range ids {
-		c.pending[id] = survivor
+	now := c.Now().Unix()
+	custRows := make([][]any, 0, len(names))
+	for i, name := range names {
+		temp := -int64(i + 1)
+		if _, gone := c.merged[temp]; !gone {
+			custRows = append(custRows, []any{real[i], name, now})
+		}
 	}
-	return survivor, nil
+	if err := store.InsertRows(ctx, tx, "customers", []string{"id", "name", "created_at"}, custRows, ""); err != nil {
+		return nil, err
+	}
+	idRows := make([][]any, len(added))
+	for i, a := range added {
+		idRows[i] = []any{a.id.kind, a.id.value, final(a.customer)}
+	}
+	if err := store.InsertRows(ctx, tx, "customer_identities", []string{"kind", "value", "customer_id"}, idRows, "ON CONFLICT (kind, value) DO NOTHING"); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i] != 0 {
+			out[i] = final(out[i])
+		}
+	}
+	for h, v := range c.pending {
+		if v < 0 {
+			c.pending[h] = final(v)
+		}
+	}
+	for temp := range c.merged {
+		if temp < 0 {
+			delete(c.merged, temp)
+		}
+	}
+	return out, nil
 }
 
 // mergeTables lists every table that points at a customer.

@@ -164,7 +164,8 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 	if err != nil {
 		return counts, nil, err
 	}
-	if err := customers.Prefetch(ctx, tx, refs); err != nil {
+	customerIDs, err := customers.ResolveAll(ctx, tx, refs)
+	if err != nil {
 		return counts, nil, err
 	}
 	update := `UPDATE orders SET ` + setList(orderColumns) + ` WHERE id = ?`
@@ -178,10 +179,7 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 	}
 	for i := range orders {
 		o := &orders[i]
-		cid, err := customers.Resolve(ctx, tx, o.Customer)
-		if err != nil {
-			return counts, nil, fmt.Errorf("order %s: customer: %w", o.ExternalID, err)
-		}
+		cid := customerIDs[i]
 		h := o.hash(cid)
 		prev, found := have[o.ExternalID]
 		var orderID int64
@@ -233,25 +231,13 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 
 const orderColumnCount = 25
 
-// ordersPerInsert keeps a statement's parameters (26 per row) well under
-// both engines' limits.
-const ordersPerInsert = 200
-
+// insertOrderRows inserts new orders (external_id first) many per statement.
 func insertOrderRows(ctx context.Context, tx *store.Tx, rows [][]any) error {
-	row := "(?, " + store.Placeholders(orderColumnCount) + ")"
-	for start := 0; start < len(rows); start += ordersPerInsert {
-		part := rows[start:min(start+ordersPerInsert, len(rows))]
-		values := make([]string, len(part))
-		args := make([]any, 0, len(part)*(orderColumnCount+1))
-		for i, r := range part {
-			values[i] = row
-			args = append(args, r...)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO orders (external_id, `+orderColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
-			return fmt.Errorf("insert orders: %w", err)
-		}
+	columns := []string{"external_id"}
+	for _, c := range strings.Split(orderColumns, ",") {
+		columns = append(columns, strings.TrimSpace(c))
 	}
-	return nil
+	return store.InsertRows(ctx, tx, "orders", columns, rows, "")
 }
 
 func setList(columns string) string {

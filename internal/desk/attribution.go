@@ -98,13 +98,23 @@ func findOrder(ctx context.Context, tx *store.Tx, customerID int64, ref string) 
 }
 
 // RefreshAttribution re-links contacts after orders arrive: contacts that
-// named one of the given orders before it was stored, and contacts of the
-// given customers that were linked by recency (or to nothing), since a newly
-// stored order may now be their most recent one.
-func RefreshAttribution(ctx context.Context, tx *store.Tx, orderExternalIDs []string, customerIDs []int64) error {
-	for start := 0; start < len(orderExternalIDs); start += 500 {
-		part := orderExternalIDs[start:min(start+500, len(orderExternalIDs))]
-		if _, err := tx.Exec(ctx, `UPDATE contacts SET order_id = (SELECT o.id FROM orders o WHERE o.external_id = contacts.external_order)
+// named one of the given orders (by id, or by name with or without its '#')
+// before it was stored, and contacts of the given customers that were linked
+// by recency (or to nothing), since a newly stored order may now be their
+// most recent one.
+func RefreshAttribution(ctx context.Context, tx *store.Tx, orderRefs []string, customerIDs []int64) error {
+	var refs []string
+	for _, r := range orderRefs {
+		refs = append(refs, r)
+		if bare := strings.TrimPrefix(r, "#"); bare != r {
+			refs = append(refs, bare)
+		}
+	}
+	for start := 0; start < len(refs); start += 500 {
+		part := refs[start:min(start+500, len(refs))]
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET order_id = (SELECT o.id FROM orders o
+				WHERE o.external_id = contacts.external_order OR o.name = contacts.external_order OR o.name = '#' || contacts.external_order
+				ORDER BY CASE WHEN o.customer_id = contacts.customer_id THEN 0 ELSE 1 END, o.id LIMIT 1)
 			WHERE order_id IS NULL AND attribution = 'explicit' AND external_order IN (`+store.Placeholders(len(part))+`)`, anySlice(part)...); err != nil {
 			return err
 		}

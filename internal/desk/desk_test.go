@@ -276,6 +276,28 @@ func TestOrderAttribution(t *testing.T) {
 		if ext != "3002" || how != desk.AttrRecent {
 			t.Errorf("after the order arrived: %s %s", ext, how)
 		}
+		// A ticket naming an order by its name ("#7001"), imported before the
+		// order (whose id is Shopify's number), links when the order comes.
+		err = db.WriteTx(ctx, func(tx *store.Tx) error {
+			_, _, err := desk.UpsertContacts(ctx, tx, f.cust, []desk.ImportedContact{{ExternalID: "early-1", StartedAt: t0, Channel: "email",
+				Customer: commerce.CustomerRef{Email: "new@example.com"}, OrderExternalID: "7001"}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.WriteTx(ctx, func(tx *store.Tx) error {
+			_, err := ingest.WriteOrders(ctx, tx, &ingest.Env{Customers: f.cust},
+				[]any{&commerce.Order{ExternalID: "6634244374859", Name: "#7001", Customer: commerce.CustomerRef{Email: "someone@example.com"}, PlacedAt: t0.Add(-time.Hour)}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.QueryRow(ctx, `SELECT COALESCE(o.external_id, ''), c.attribution FROM contacts c LEFT JOIN orders o ON o.id = c.order_id WHERE c.external_id = 'early-1'`).Scan(&ext, &how)
+		if ext != "6634244374859" || how != desk.AttrExplicit {
+			t.Errorf("order named by its name, arriving later: %q %s", ext, how)
+		}
 	})
 }
 

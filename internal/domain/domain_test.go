@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseMoney(t *testing.T) {
-	cases := map[string]Money{"12.5": 1250, "-3.00": -300, "35": 3500, "1,299.00": 129900, "0.125": 13, "": 0, ".5": 50}
+	cases := map[string]Money{"12.5": 1250, "-3.00": -300, "35": 3500, "1,299.00": 129900, "0.125": 13, "": 0, ".5": 50, "12,50": 1250, "1.299,50": 129950, "1,299": 129900, "-0,5": -50}
 	for in, want := range cases {
 		got, err := ParseMoney(in)
 		if err != nil || got != want {

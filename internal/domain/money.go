@@ -18,7 +18,7 @@ func ParseMoney(s string) (Money, error) {
 	if s == "" {
 		return 0, nil
 	}
-	clean := strings.ReplaceAll(s, ",", "")
+	clean := normalizeSeparators(s)
 	neg := strings.HasPrefix(clean, "-")
 	clean = strings.TrimLeft(clean, "+-")
 	whole, frac, _ := strings.Cut(clean, ".")
@@ -48,6 +48,26 @@ func ParseMoney(s string) (Money, error) {
 		cents = -cents
 	}
 	return Money(cents), nil
+}
+
+// normalizeSeparators turns the ways spreadsheets write 1299.50 into that
+// form: "1,299.50" and "1.299,50" (the last separator is the decimal one),
+// "12,50" (a lone comma not followed by exactly three digits is decimal),
+// and "1,299" (comma groups of three are thousands).
+func normalizeSeparators(s string) string {
+	lastComma, lastDot := strings.LastIndex(s, ","), strings.LastIndex(s, ".")
+	switch {
+	case lastComma < 0:
+		return s
+	case lastDot > lastComma:
+		return strings.ReplaceAll(s, ",", "")
+	case lastDot >= 0: // 1.299,50
+		return strings.Replace(strings.ReplaceAll(s, ".", ""), ",", ".", 1)
+	case strings.Count(s, ",") == 1 && len(s)-lastComma-1 != 3:
+		return strings.Replace(s, ",", ".", 1)
+	default:
+		return strings.ReplaceAll(s, ",", "")
+	}
 }
 
 // String formats the amount with two decimals, as every export reads it.

@@ -56,7 +56,6 @@ func KindNames() []string {
 	return out
 }
 
-
 // customerRef reads the customer columns every kind shares.
 func customerRef(r *reader) commerce.CustomerRef {
 	return commerce.CustomerRef{ExternalID: r.str("customer_id"), Email: r.str("customer_email"), Phone: r.str("customer_phone"), Name: r.str("customer_name")}
@@ -101,17 +100,20 @@ var Orders = register(&Kind{
 // WriteOrders stores orders and re-links the contacts they may now explain.
 func WriteOrders(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
 	orders := make([]commerce.Order, len(recs))
-	ext := make([]string, len(recs))
+	refs := make([]string, 0, 2*len(recs))
 	for i, r := range recs {
 		orders[i] = *r.(*commerce.Order)
-		ext[i] = orders[i].ExternalID
+		refs = append(refs, orders[i].ExternalID)
+		if orders[i].Name != orders[i].ExternalID {
+			refs = append(refs, orders[i].Name)
+		}
 	}
 	counts, touched, err := commerce.UpsertOrders(ctx, tx, env.Customers, orders)
 	if err != nil {
 		return counts, err
 	}
 	if counts.Created+counts.Updated > 0 {
-		err = desk.RefreshAttribution(ctx, tx, ext, touched)
+		err = desk.RefreshAttribution(ctx, tx, refs, touched)
 	}
 	return counts, err
 }

@@ -103,7 +103,7 @@ var sqlitePragmas = []string{
 	"busy_timeout(10000)",
 	"synchronous(NORMAL)",
 	"foreign_keys(ON)",
-	"cache_size(-65536)",
+	"cache_size(-32768)",
 	"temp_store(MEMORY)",
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -105,4 +106,64 @@ func (c *Counts) Count(o Outcome) {
 	default:
 		c.Unchanged++
 	}
+}
+
+// ReserveIDs returns n fresh ids for table's auto-assigned id column, so a
+// batch of rows can be inserted many per statement with ids known up front.
+// On SQLite the write transaction holds the only write lock, so the ids
+// after the current maximum are free; PostgreSQL draws them from the
+// column's sequence.
+func ReserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]int64, 0, n)
+	if tx.DB().Dialect == Postgres {
+		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)`, table, n)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	var maxID int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&maxID); err != nil {
+		return nil, err
+	}
+	for i := int64(1); i <= int64(n); i++ {
+		out = append(out, maxID+i)
+	}
+	return out, nil
+}
+
+// InsertRows inserts rows into table many per statement; every row has one
+// value per column.
+func InsertRows(ctx context.Context, tx *Tx, table string, columns []string, rows [][]any, suffix string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	// Keep a statement's parameters well under both engines' limits.
+	perStatement := max(1, 5000/len(columns))
+	row := "(" + Placeholders(len(columns)) + ")"
+	head := `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES `
+	for start := 0; start < len(rows); start += perStatement {
+		part := rows[start:min(start+perStatement, len(rows))]
+		values := make([]string, len(part))
+		args := make([]any, 0, len(part)*len(columns))
+		for i, r := range part {
+			values[i] = row
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, head+strings.Join(values, ", ")+" "+suffix, args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
 }

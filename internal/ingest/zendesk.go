@@ -1,0 +1,111 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"quietdesk/internal/commerce"
+	"quietdesk/internal/desk"
+	"quietdesk/internal/domain"
+)
+
+// The Zendesk ticket export (Admin Center > Reports > Export, CSV): one
+// ticket per row, each one imported contact (DESIGN §2.1). docs/formats.md §1.
+
+func init() { RegisterFormat(zendeskFormat) }
+
+var zendeskRequired = []string{"Id", "Created at", "Via"}
+
+var zendeskFormat = &Format{
+	Name: "zendesk",
+	Kind: Contacts,
+	Detect: func(header []string) bool {
+		return len(missingColumns(headerIndex(header), zendeskRequired...)) == 0
+	},
+	Open: func(c *CSV, tp domain.TimeParser) (Source, error) {
+		idx := headerIndex(c.Header())
+		if missing := missingColumns(idx, zendeskRequired...); len(missing) > 0 {
+			return nil, fmt.Errorf("line 1: not a Zendesk tickets export: missing column(s) %s", strings.Join(missing, ", "))
+		}
+		return &zendeskSource{csv: c, tp: tp, idx: idx, order: orderNumberColumn(c.Header()), seen: firstSeen{}}, nil
+	},
+}
+
+type zendeskSource struct {
+	csv   *CSV
+	tp    domain.TimeParser
+	idx   map[string]int
+	order string // the "Order number [txt]" custom field, when the account has one
+	seen  firstSeen
+}
+
+func (s *zendeskSource) Header() []string { return s.csv.Header() }
+
+func (s *zendeskSource) Next() (Item, error) {
+	rec, err := nextRow(s.csv)
+	if err != nil {
+		return Item{}, err
+	}
+	row := exportRow{idx: s.idx, fields: rec.Fields}
+	if err := checkDateOrder(s.tp, rec.Line, "Created at", row.Get("Created at")); err != nil {
+		return Item{}, err
+	}
+	r := &reader{row: row, tp: s.tp}
+	id := r.str("Id")
+	c := &desk.ImportedContact{
+		StartedAt: r.when("Created at"),
+		Channel:   zendeskChannel(r.str("Via")),
+		// Requester id is always filled, even for callers without an email.
+		Customer: commerce.CustomerRef{ExternalID: digits(r.str("Requester id")), System: "zendesk",
+			Email: r.lower("Requester email"), Name: r.str("Requester")},
+		OrderExternalID: customValue(row, s.order),
+		Agent:           r.str("Assignee"),
+		Team:            r.str("Group"),
+		Subject:         r.str("Subject"),
+		Tags:            joinTags(strings.Fields(r.str("Tags"))),
+	}
+	if id == "" {
+		r.problems.Add("Id", "is empty")
+	} else {
+		// Prefixed so that Zendesk and Gorgias ticket numbers never collide.
+		c.ExternalID = "zendesk-" + id
+		s.seen.check(&r.problems, "Id", id, rec.Line)
+	}
+	problems := r.problems
+	if len(problems) == 0 {
+		problems = renameProblems(c.Validate(), contactColumns("Id", "Created at", "Via"))
+	}
+	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: rec.Fields}, nil
+}
+
+// nextRow returns the next row that is not blank (spreadsheets leave some).
+func nextRow(c *CSV) (Record, error) {
+	for {
+		rec, err := c.Read()
+		if err != nil || !rec.Empty() {
+			return rec, err
+		}
+	}
+}
+
+// zendeskVia maps Zendesk's "Via" labels, lower-cased, to our channels.
+// Forms are written and asynchronous, so they count as email. Anything
+// else, such as "Closed Ticket" follow-ups whose first channel the row
+// does not say, is "other". docs/formats.md §1.3.
+var zendeskVia = map[string]string{
+	"mail": "email", "email": "email", "web form": "email", "web widget": "email", "mobile sdk": "email",
+	"chat": "chat", "native messaging": "chat", "messaging": "chat",
+	"voicemail": "voice", "phone call (inbound)": "voice", "phone call (outbound)": "voice",
+	"cti phone call (inbound)": "voice", "cti phone call (outbound)": "voice", "cti voicemail": "voice",
+	"text": "sms", "sms": "sms",
+	"twitter": "social", "twitter dm": "social", "twitter like": "social", "x": "social", "x dm": "social",
+	"facebook post": "social", "facebook private message": "social", "facebook messenger": "social",
+	"instagram dm": "social", "whatsapp": "social", "line": "social", "wechat": "social",
+}
+
+func zendeskChannel(via string) string {
+	if ch, ok := zendeskVia[strings.ToLower(strings.TrimSpace(via))]; ok {
+		return ch
+	}
+	return "other"
+}
