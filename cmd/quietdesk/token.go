@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"quietdesk/internal/auth"
+)
+
+func init() {
+	register(&command{name: "token", summary: "create, list and revoke API tokens", usage: "create|list|revoke …", run: runToken})
+	// Filled here, not in the declaration: the actions look themselves up.
+	tokenActions = map[string]*command{
+		"create": {name: "token create", usage: "--name NAME --scope ingest[,read,admin] [--db DSN]", run: runTokenCreate},
+		"list":   {name: "token list", usage: "[--json] [--db DSN]", run: runTokenList},
+		"revoke": {name: "token revoke", usage: "ID [--db DSN]", run: runTokenRevoke},
+	}
+}
+
+// tokenActions are token's own subcommands, each with its --help.
+var tokenActions map[string]*command
+
+const tokenHelp = `Manages the bearer tokens the JSON API accepts (Authorization: Bearer qd_…).
+
+  quietdesk token create --name NAME --scope ingest[,read]   prints a new token, once
+  quietdesk token list                                        lists tokens (never the tokens themselves)
+  quietdesk token revoke ID                                   refuses a token from now on
+
+Scopes: ingest (send orders, contacts, messages…), read (read metrics and
+records), admin (everything).`
+
+func runToken(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 {
+		if c, ok := tokenActions[args[0]]; ok {
+			return c.run(ctx, a, args[1:])
+		}
+	}
+	fs, _ := a.flags(commands["token"], tokenHelp)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	fs.Usage()
+	return errUsage
+}
+
+func runTokenCreate(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(tokenActions["create"], `Creates an API token and prints it on stdout. Only a hash of it is stored:
+copy it now, it cannot be shown again.`)
+	name := fs.String("name", "", "what the token is for, such as shopify-sync (shown in logs and token list)")
+	scope := fs.String("scope", "", "comma-separated `SCOPES`: "+strings.Join(auth.Scopes, ", "))
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tok, plain, err := auth.Create(ctx, db, *name, strings.Split(*scope, ","), time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, plain)
+	fmt.Fprintf(a.stderr, "token %d %q with scope %s created; it is shown only this once\n", tok.ID, tok.Name, strings.Join(tok.Scopes, ","))
+	return nil
+}
+
+func runTokenList(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(tokenActions["list"], "Lists API tokens: id, name, scopes, when created, last used and revoked.")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := auth.List(ctx, db)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if list == nil {
+			list = []auth.Token{}
+		}
+		return enc.Encode(list)
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+	for _, t := range list {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), stamp(&t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+	}
+	return w.Flush()
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
+}
+
+func runTokenRevoke(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags(tokenActions["revoke"], "Revokes an API token: requests bearing it are refused from now on. IDs are in quietdesk token list.")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a token id: quietdesk token list shows them", pos[0])
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := auth.Revoke(ctx, db, id, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "token %d revoked\n", id)
+	return nil
+}
+
+// parseNone parses a command line that takes flags only.
+func parseNone(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}

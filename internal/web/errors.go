@@ -1,0 +1,72 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"quietdesk/internal/domain"
+)
+
+// Codes of errors that only exist over HTTP, beside the domain's.
+const (
+	eTooLarge    = "too_large"
+	eUnavailable = "unavailable"
+)
+
+// statuses maps error codes to HTTP statuses; it is the only such mapping.
+var statuses = map[string]int{
+	domain.EInvalid:      http.StatusBadRequest,
+	domain.ENotFound:     http.StatusNotFound,
+	domain.EConflict:     http.StatusConflict,
+	domain.EUnauthorized: http.StatusUnauthorized,
+	domain.EForbidden:    http.StatusForbidden,
+	domain.EInternal:     http.StatusInternalServerError,
+	eTooLarge:            http.StatusRequestEntityTooLarge,
+	eUnavailable:         http.StatusServiceUnavailable,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Fields  []domain.FieldError `json:"fields,omitempty"`
+}
+
+// writeError is the one place an error becomes an HTTP response:
+//
+//	{"error": {"code": "invalid", "message": "...", "fields": [{"item": 3, "field": "placed_at", "reason": "..."}]}}
+//
+// Errors without a code are internal: they are logged, and the client gets
+// no detail, since it could not act on it and it may reveal the database.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	detail := errorDetail{Code: domain.EInternal, Message: "internal error: the server logged the cause"}
+	var de *domain.Error
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		detail = errorDetail{Code: eTooLarge, Message: "the request body is larger than the server accepts: send fewer items per request"}
+	case errors.As(err, &de) && de.Code != domain.EInternal:
+		detail = errorDetail{Code: de.Code, Message: de.Message, Fields: de.Fields}
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	status, ok := statuses[detail.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="quietdesk"`)
+	}
+	writeJSON(w, status, errorBody{detail})
+}
+
+// writeJSON writes v as the response.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}

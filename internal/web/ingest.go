@@ -1,0 +1,282 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"quietdesk/internal/commerce"
+	"quietdesk/internal/domain"
+	"quietdesk/internal/ingest"
+	"quietdesk/internal/store"
+)
+
+// ingest answers POST /api/v1/{kind}. Every item is checked before anything
+// is written, and the whole batch is written in one transaction: a request
+// is stored entirely or not at all, and sending it again changes nothing.
+func (s *Server) ingest(kind *ingest.Kind) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		recs, err := s.readBatch(r, kind)
+		if err != nil {
+			return err
+		}
+		var counts store.Counts
+		err = s.db.WriteTx(r.Context(), func(tx *store.Tx) error {
+			var err error
+			counts, err = kind.Write(r.Context(), tx, ingest.NewEnv(), recs)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, counts)
+	})
+}
+
+// readBatch reads a request's items and parses them with the kind's own
+// parser (the CSV importer's), so the API and the CSV files accept the same
+// fields. It returns the records, or an invalid error naming every bad field
+// of every item.
+func (s *Server) readBatch(r *http.Request, kind *ingest.Kind) ([]any, error) {
+	items, err := decodeItems(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := store.TimeZone(r.Context(), s.db)
+	if err != nil {
+		return nil, err
+	}
+	tp := domain.TimeParser{Loc: loc}
+	var problems []domain.FieldError
+	recs := make([]any, len(items))
+	firstWithKey := map[string]int{}
+	refs := map[string][]int{} // order id → items naming it
+	fields := fieldsOf(kind)
+	for i, item := range items {
+		row, p := rowOf(item, kind, fields)
+		rec, more := kind.Parse(row, tp)
+		p = merge(p, more)
+		if kind == ingest.Orders {
+			p = append(p, attachLines(rec.(*commerce.Order), item["lines"], tp)...)
+		}
+		if key := strings.TrimSpace(row[kind.Key]); kind.Key != "" && key != "" {
+			if first, dup := firstWithKey[key]; dup {
+				p.Add(kind.Key, "duplicate id %q: item %d has it too", key, first)
+			} else {
+				firstWithKey[key] = i
+			}
+		}
+		if kind.OrderRef != nil && len(p) == 0 {
+			if id := kind.OrderRef(rec); id != "" {
+				refs[id] = append(refs[id], i)
+			}
+		}
+		for _, f := range p {
+			f.Item = i
+			problems = append(problems, f)
+		}
+		recs[i] = rec
+	}
+	unknown, err := unknownOrders(r.Context(), s.db, refs)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, unknown...)
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(a, b int) bool {
+			pa, pb := problems[a], problems[b]
+			return pa.Item < pb.Item || pa.Item == pb.Item && pa.Field < pb.Field
+		})
+		bad := map[int]bool{}
+		for _, p := range problems {
+			bad[p.Item] = true
+		}
+		return nil, &domain.Error{Code: domain.EInvalid, Fields: problems,
+			Message: fmt.Sprintf("%d of %d %s are invalid; nothing was stored", len(bad), len(items), kind.Name)}
+	}
+	return recs, nil
+}
+
+// unknownOrders names the items that refer to orders not stored. (The
+// kinds' writers refuse them too, but without saying which item it was.)
+func unknownOrders(ctx context.Context, db *store.DB, refs map[string][]int) ([]domain.FieldError, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(refs))
+	for id := range refs {
+		ids = append(ids, id)
+	}
+	missing, err := commerce.UnknownOrders(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.FieldError
+	for id := range missing {
+		for _, i := range refs[id] {
+			out = append(out, domain.FieldError{Item: i, Field: "order_id", Reason: fmt.Sprintf("order %q is not stored: send it to /api/v1/orders first", id)})
+		}
+	}
+	return out, nil
+}
+
+// decodeItems reads a body holding one item or {"items": [...]}. Numbers are
+// kept as their text (UseNumber), so 19.99 reaches the money parser as
+// "19.99" and not as the nearest float.
+func decodeItems(body io.Reader) ([]map[string]any, error) {
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, bodyError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, domain.Errorf(domain.EInvalid, "the body holds more than one JSON value: send one item, or {\"items\": [...]}")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, domain.Errorf(domain.EInvalid, "the body must be a JSON object: one item, or {\"items\": [...]}")
+	}
+	raw, isBatch := obj["items"]
+	if !isBatch {
+		return []map[string]any{obj}, nil
+	}
+	list, ok := raw.([]any)
+	if !ok || len(obj) != 1 {
+		return nil, domain.Errorf(domain.EInvalid, "a batch is {\"items\": [...]} with an array of items and nothing else")
+	}
+	if len(list) > MaxItems {
+		return nil, domain.Errorf(domain.EInvalid, "%d items in one request: send at most %d", len(list), MaxItems)
+	}
+	items := make([]map[string]any, len(list))
+	var problems domain.Problems
+	for i, v := range list {
+		if items[i], ok = v.(map[string]any); !ok {
+			problems = append(problems, domain.FieldError{Item: i, Reason: "an item must be a JSON object"})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &domain.Error{Code: domain.EInvalid, Message: "some items are not JSON objects; nothing was stored", Fields: problems}
+	}
+	return items, nil
+}
+
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.Is(err, io.EOF):
+		return domain.Errorf(domain.EInvalid, "the body is empty: send one item, or {\"items\": [...]}")
+	default:
+		return domain.Errorf(domain.EInvalid, "the body is not valid JSON: %v", err)
+	}
+}
+
+// rowOf turns one JSON item into the text the kind parsers read, as a CSV
+// cell would hold it: strings as they are, numbers in their exact decimal
+// text, booleans as true or false, null as absent. Unknown fields are
+// refused: unlike a CSV export's extra columns, they are a client's typo.
+func rowOf(item map[string]any, kind *ingest.Kind, fields []string) (ingest.MapRow, domain.Problems) {
+	row := make(ingest.MapRow, len(item))
+	var p domain.Problems
+	for name, v := range item {
+		if kind == ingest.Orders && name == "lines" {
+			continue // read by attachLines
+		}
+		if !slices.Contains(fields, name) {
+			p.Add(name, "is not a field of %s (see /api/v1/openapi.json)", kind.Name)
+			continue
+		}
+		switch v := v.(type) {
+		case nil:
+		case string:
+			row[name] = v
+		case json.Number:
+			row[name] = v.String()
+		case bool:
+			row[name] = strconv.FormatBool(v)
+		default:
+			p.Add(name, "must be a string, number, boolean or null")
+			row[name] = "" // present but unusable: merge drops the parser's "is required"
+		}
+	}
+	return row, p
+}
+
+func fieldsOf(k *ingest.Kind) []string {
+	return append(append([]string(nil), k.Required...), k.Optional...)
+}
+
+// merge adds the parser's problems to the JSON ones, leaving out a second
+// complaint about a field already named.
+func merge(p, more domain.Problems) domain.Problems {
+	for _, f := range more {
+		if !slices.ContainsFunc(p, func(g domain.FieldError) bool { return g.Field == f.Field }) {
+			p = append(p, f)
+		}
+	}
+	return p
+}
+
+// lineFields are the fields of an order's nested lines: an order line's,
+// less the order id, which is the order's.
+var lineFields = slices.DeleteFunc(fieldsOf(ingest.OrderLines), func(f string) bool { return f == "order_id" })
+
+// attachLines reads an order's optional "lines" array into Order.Lines. An
+// absent or null array leaves the stored lines alone; an empty one removes
+// them.
+func attachLines(o *commerce.Order, raw any, tp domain.TimeParser) domain.Problems {
+	if raw == nil {
+		return nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		var p domain.Problems
+		p.Add("lines", "must be an array of lines (sku, quantity, unit_price…)")
+		return p
+	}
+	var p domain.Problems
+	o.Lines = make([]commerce.OrderLine, 0, len(list))
+	keys := map[string]int{}
+	for j, v := range list {
+		prefix := fmt.Sprintf("lines[%d]", j)
+		item, ok := v.(map[string]any)
+		if !ok {
+			p.Add(prefix, "a line must be a JSON object")
+			continue
+		}
+		row, lp := rowOf(item, ingest.OrderLines, lineFields)
+		row["order_id"] = o.ExternalID
+		rec, more := ingest.OrderLines.Parse(row, tp)
+		lp = merge(lp, more)
+		l := rec.(*commerce.OrderLine)
+		// A line is keyed by its SKU (its product when it has none); a
+		// second line with the same key would silently replace the first.
+		key := l.SKU
+		if key == "" {
+			key = l.Product
+		}
+		if first, dup := keys[key]; dup && key != "" {
+			lp.Add("sku", "duplicate line %q: lines[%d] has it too", key, first)
+		} else {
+			keys[key] = j
+		}
+		for _, f := range lp {
+			if f.Field == "order_id" {
+				continue // the order's own order_id problem is reported once
+			}
+			f.Field = prefix + "." + f.Field
+			p = append(p, f)
+		}
+		o.Lines = append(o.Lines, *l)
+	}
+	return p
+}

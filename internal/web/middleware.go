@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"quietdesk/internal/auth"
+	"quietdesk/internal/domain"
+)
+
+// handlerFunc is a handler that returns its error instead of writing it, so
+// that writeError alone decides how errors look.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// requestInfo is what the log line of a request reports; inner handlers
+// fill in what only they know.
+type requestInfo struct {
+	token string
+}
+
+type infoKey struct{}
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one log line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		info := &requestInfo{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr),
+		}
+		if info.token != "" {
+			attrs = append(attrs, slog.String("token", info.token))
+		}
+		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// recoverPanics turns a panicking handler into a 500 and a logged stack,
+// instead of a dropped connection and no trace of why.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the handler asked for the connection to be dropped
+			}
+			s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
+				return // the response has begun; nothing sensible can follow it
+			}
+			s.writeError(w, r, fmt.Errorf("panic: %v", v))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody bounds every request body; reading past the limit fails with
+// *http.MaxBytesError, which writeError turns into 413.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// need lets a request through only with a bearer token that grants scope.
+func (s *Server) need(scope string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plain, ok := bearer(r)
+		if !ok {
+			s.writeError(w, r, domain.Errorf(domain.EUnauthorized, "send an API token: Authorization: Bearer qd_… (create one with quietdesk token create)"))
+			return
+		}
+		tok, err := auth.Verify(r.Context(), s.db, plain, s.Now())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+			info.token = tok.Name
+		}
+		if !tok.Allows(scope) {
+			s.writeError(w, r, domain.Errorf(domain.EForbidden, "API token %q has scopes %s; this needs scope %s", tok.Name, strings.Join(tok.Scopes, ","), scope))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
