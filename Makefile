@@ -12,7 +12,7 @@ build:
 
 # Builds, creates $(DEMO_DB) with the sample store and serves it.
 demo: build
-	$(BIN) demo --db $(DEMO_DB) --addr $(ADDR)
+	scripts/demo.sh $(BIN) $(DEMO_DB) $(ADDR)
 
 # Every test. PostgreSQL tests run when $$QUIETDESK_TEST_PG names a server
 # (scripts/pg-test-server.sh starts one); CI makes them required.
