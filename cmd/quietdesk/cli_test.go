@@ -146,6 +146,7 @@ func TestBadRowsAreNamedAndNothingIsStored(t *testing.T) {
 		}{
 			{"orders", "orders_bad.csv", `SELECT COUNT(*) FROM orders`, []string{
 				"orders_bad.csv:3 column placed_at: \"2026-02-30 10:00:00\" is not a time",
+				"orders_bad.csv:3 column item_revenue: must not be negative (got -20.00)", // every fault of a row at once
 				"orders_bad.csv:4 column status: \"shipped\" is not one of placed, fulfilled, cancelled, test",
 				"orders_bad.csv:5 column item_revenue: must not be negative",
 				"orders_bad.csv:6 column order_id: duplicate id \"6001\": line 2 has it too",
@@ -159,6 +160,11 @@ func TestBadRowsAreNamedAndNothingIsStored(t *testing.T) {
 			{"order_lines", "order_lines_bad.csv", `SELECT COUNT(*) FROM order_lines`, []string{
 				"order_lines_bad.csv:3 column quantity: must be positive (got -1)",
 				"order_lines_bad.csv:4 column order_id: order \"9999\" is not a known order",
+			}},
+			{"costs", "costs_bad.csv", `SELECT COUNT(*) FROM cost_entries`, []string{
+				"costs_bad.csv:3 column end_date: is required for a fixed cost",
+				"costs_bad.csv:4: duplicate row: line 2 describes the same cost",
+				"costs_bad.csv:5 column channel: \"fax\" is not one of",
 			}},
 			{"returns", "returns_bad.csv", `SELECT COUNT(*) FROM returns`, []string{
 				"returns_bad.csv:3 column order_id: order \"77777\" is not a known order: import the orders first",

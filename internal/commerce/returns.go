@@ -42,7 +42,7 @@ func (r *Return) Validate() domain.Problems {
 // written.
 func UnknownOrders(ctx context.Context, db *store.DB, ids []string) (map[string]bool, error) {
 	missing := map[string]bool{}
-	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
 		have, err := OrderIDs(ctx, tx, ids)
 		if err != nil {
 			return err

@@ -181,7 +181,11 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		if item.Key != "" {
 			h := keyHash(item.Key)
 			if first, dup := seen[h]; dup {
-				reject(RowError{File: path, Line: item.Line, Column: kind.Key, Reason: fmt.Sprintf("duplicate id %q: line %d has it too", item.Key, first)})
+				if kind.Key != "" {
+					reject(RowError{File: path, Line: item.Line, Column: kind.Key, Reason: fmt.Sprintf("duplicate id %q: line %d has it too", item.Key, first)})
+				} else {
+					reject(RowError{File: path, Line: item.Line, Reason: fmt.Sprintf("duplicate row: line %d describes the same %s", first, strings.TrimSuffix(kind.Name, "s"))})
+				}
 			} else {
 				seen[h] = item.Line
 			}

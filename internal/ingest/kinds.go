@@ -21,6 +21,8 @@ type Kind struct {
 	Optional []string
 	// Key is the column whose value must be unique within one file.
 	Key string
+	// KeyOf, for kinds keyed on several columns, gives a record's key.
+	KeyOf func(rec any) string
 	// Parse turns a row into a record and says what is wrong with it.
 	Parse func(r Row, tp domain.TimeParser) (any, domain.Problems)
 	// OrderRef, when set, names the order a record must refer to; records
@@ -61,9 +63,18 @@ func customerRef(r *reader) commerce.CustomerRef {
 	return commerce.CustomerRef{ExternalID: r.str("customer_id"), Email: r.str("customer_email"), Phone: r.str("customer_phone"), Name: r.str("customer_name")}
 }
 
+// finish adds the record's own rules to the parsing problems, so a row's
+// every fault is reported at once; a field that did not parse is not
+// reported a second time by the rules.
 func finish[T interface{ Validate() domain.Problems }](rec T, r *reader) (any, domain.Problems) {
-	if len(r.problems) == 0 {
-		r.problems = rec.Validate()
+	reported := map[string]bool{}
+	for _, p := range r.problems {
+		reported[p.Field] = true
+	}
+	for _, p := range rec.Validate() {
+		if !reported[p.Field] {
+			r.problems = append(r.problems, p)
+		}
 	}
 	return rec, r.problems
 }
@@ -132,6 +143,10 @@ var OrderLines = register(&Kind{
 		}
 		return finish(l, r)
 	},
+	KeyOf: func(rec any) string {
+		l := rec.(*commerce.OrderLine)
+		return l.OrderExternalID + "\x00" + l.SKU
+	},
 	OrderRef: func(rec any) string { return rec.(*commerce.OrderLine).OrderExternalID },
 	Write: func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
 		return commerce.UpsertLines(ctx, tx, derefs[commerce.OrderLine](recs))
@@ -179,7 +194,7 @@ func WriteContacts(ctx context.Context, tx *store.Tx, env *Env, recs []any) (sto
 var SelfService = register(&Kind{
 	Name:     "self_service",
 	Required: []string{"session_id", "started_at", "outcome"},
-	Optional: []string{"customer_id", "customer_email", "order_id", "kind", "topic", "article"},
+	Optional: []string{"customer_id", "customer_email", "customer_phone", "customer_name", "order_id", "kind", "topic", "article"},
 	Key:      "session_id",
 	Parse: func(row Row, tp domain.TimeParser) (any, domain.Problems) {
 		r := &reader{row: row, tp: tp}
@@ -196,6 +211,7 @@ var Costs = register(&Kind{
 	Name:     "costs",
 	Required: []string{"kind", "amount", "start_date"},
 	Optional: []string{"end_date", "team", "channel", "description"},
+	KeyOf:    func(rec any) string { return rec.(*costs.Entry).NaturalKey() },
 	Parse: func(row Row, tp domain.TimeParser) (any, domain.Problems) {
 		r := &reader{row: row, tp: tp}
 		e := &costs.Entry{Kind: r.lower("kind"), Amount: r.money("amount"), StartDate: r.date("start_date"), EndDate: r.date("end_date"),

@@ -155,8 +155,11 @@ func (s *genericSource) Next() (Item, error) {
 		}
 		v, problems := s.kind.Parse(rec, s.tp)
 		item := Item{Line: rec.Line, Record: v, Problems: problems, Raw: rec.Fields}
-		if s.kind.Key != "" {
+		switch {
+		case s.kind.Key != "":
 			item.Key = strings.TrimSpace(rec.Get(s.kind.Key))
+		case s.kind.KeyOf != nil && len(problems) == 0:
+			item.Key = s.kind.KeyOf(v)
 		}
 		return item, nil
 	}

@@ -111,7 +111,13 @@ func sqliteURL(path string, readOnly bool) string {
 	var b strings.Builder
 	b.WriteString("file:")
 	b.WriteString(path)
-	b.WriteString("?_txlock=immediate")
+	// Writers take the lock when they begin, so two writers queue instead
+	// of failing on upgrade; readers never need it.
+	if readOnly {
+		b.WriteString("?_txlock=deferred")
+	} else {
+		b.WriteString("?_txlock=immediate")
+	}
 	for _, p := range sqlitePragmas {
 		b.WriteString("&_pragma=")
 		b.WriteString(p)
@@ -292,6 +298,23 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// ReadTx runs fn in a read-only transaction on the read pool: one
+// consistent snapshot, without taking SQLite's write lock.
+func (db *DB) ReadTx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.Dialect == Postgres})
+	if err != nil {
+		return fmt.Errorf("begin read transaction: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db}
+	defer func() {
+		for _, st := range tx.stmts {
+			st.Close()
+		}
+		sqlTx.Rollback()
+	}()
+	return fn(tx)
 }
 
 // Placeholders returns "?, ?, …" with n marks, for IN lists and multi-row

@@ -66,11 +66,20 @@ func (s *Server) readBatch(r *http.Request, kind *ingest.Kind) ([]any, error) {
 		if kind == ingest.Orders {
 			p = append(p, attachLines(rec.(*commerce.Order), item["lines"], tp)...)
 		}
-		if key := strings.TrimSpace(row[kind.Key]); kind.Key != "" && key != "" {
-			if first, dup := firstWithKey[key]; dup {
+		key := ""
+		switch {
+		case kind.Key != "":
+			key = strings.TrimSpace(row[kind.Key])
+		case kind.KeyOf != nil && len(p) == 0:
+			key = kind.KeyOf(rec)
+		}
+		if key != "" {
+			if first, dup := firstWithKey[key]; !dup {
+				firstWithKey[key] = i
+			} else if kind.Key != "" {
 				p.Add(kind.Key, "duplicate id %q: item %d has it too", key, first)
 			} else {
-				firstWithKey[key] = i
+				p.Add("", "duplicate: item %d describes the same %s", first, strings.TrimSuffix(kind.Name, "s"))
 			}
 		}
 		if kind.OrderRef != nil && len(p) == 0 {

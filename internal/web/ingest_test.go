@@ -168,6 +168,13 @@ func TestBadItemsAreAllNamedAndNothingIsStored(t *testing.T) {
 				obj{"message_id": "m1", "channel": "email", "sent_at": "2026-03-02T10:00:00Z", "customer_email": "a@example.com"},
 				obj{"message_id": "m2", "channel": "email", "sent_at": "2026-03-02T11:00:00Z", "conversation_id": 4242},
 			), []string{"1 conversation_id"}},
+			{"the same line twice", "/api/v1/order_lines", "order_lines", batch(
+				obj{"order_id": "1001", "sku": "A", "quantity": 1, "unit_price": 1},
+				obj{"order_id": "1001", "sku": "A", "quantity": 2, "unit_price": 1},
+			), []string{"1"}},
+			{"every fault of an item at once", "/api/v1/orders", "orders", batch(
+				obj{"order_id": "2101", "placed_at": "yesterday", "item_revenue": -1},
+			), []string{"0 item_revenue", "0 placed_at"}},
 			{"not objects", "/api/v1/costs", "cost_entries", batch(obj{"kind": "fixed", "amount": 1, "start_date": "2026-01-01"}, nil), []string{"1"}},
 			{"nested order line in an order without lines", "/api/v1/orders", "orders", obj{"order_id": "1002", "placed_at": noLines["placed_at"], "item_revenue": 1, "lines": "TEE"}, []string{"0 lines"}},
 		}
