@@ -152,6 +152,12 @@ func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerR
 			}
 		}
 	}
+	return storedIdentities(ctx, tx, byKind, func(id identity, cid int64) { c.pending[id.hash()] = cid })
+}
+
+// storedIdentities reads the stored owners of identities, given their
+// values grouped by kind, a few hundred per query.
+func storedIdentities(ctx context.Context, tx *store.Tx, byKind map[string][]any, found func(id identity, customerID int64)) error {
 	for kind, values := range byKind {
 		for start := 0; start < len(values); start += 500 {
 			part := values[start:min(start+500, len(values))]
@@ -166,7 +172,7 @@ func (c *Customers) Prefetch(ctx context.Context, tx *store.Tx, refs []CustomerR
 					rows.Close()
 					return err
 				}
-				c.pending[id.hash()] = cid
+				found(id, cid)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -271,7 +277,8 @@ func (c *Customers) ResolveAll(ctx context.Context, tx *store.Tx, refs []Custome
 				continue
 			}
 			if id < 0 {
-				return real[-id-1]
+				id = real[-id-1] // a new customer may itself have been merged
+				continue
 			}
 			return id
 		}
@@ -294,6 +301,11 @@ func (c *Customers) ResolveAll(ctx context.Context, tx *store.Tx, refs []Custome
 	if err := store.InsertRows(ctx, tx, "customer_identities", []string{"kind", "value", "customer_id"}, idRows, "ON CONFLICT (kind, value) DO NOTHING"); err != nil {
 		return nil, err
 	}
+	if tx.DB().Dialect == store.Postgres {
+		if err := c.adoptConcurrentWinners(ctx, tx, idRows); err != nil {
+			return nil, err
+		}
+	}
 	for i := range out {
 		if out[i] != 0 {
 			out[i] = final(out[i])
@@ -310,6 +322,38 @@ func (c *Customers) ResolveAll(ctx context.Context, tx *store.Tx, refs []Custome
 		}
 	}
 	return out, nil
+}
+
+// adoptConcurrentWinners handles two PostgreSQL transactions creating the
+// same new customer at once: the second one's identity insert does nothing,
+// so the identity already belongs to the first one's customer. Ours is then
+// merged into that one, as if the identity had been found in the first
+// place. (SQLite has a single writer, so this cannot happen there.)
+func (c *Customers) adoptConcurrentWinners(ctx context.Context, tx *store.Tx, written [][]any) error {
+	ours := map[identity]int64{}
+	byKind := map[string][]any{}
+	for _, row := range written {
+		id := identity{row[0].(string), row[1].(string)}
+		ours[id] = row[2].(int64)
+		byKind[id.kind] = append(byKind[id.kind], id.value)
+	}
+	winners := map[int64]int64{} // our customer → the stored one
+	err := storedIdentities(ctx, tx, byKind, func(id identity, stored int64) {
+		if mine := ours[id]; stored != mine {
+			winners[mine] = stored
+			c.pending[id.hash()] = stored
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for mine, stored := range winners {
+		if err := Merge(ctx, tx, stored, mine); err != nil {
+			return err
+		}
+		c.merged[mine] = stored
+	}
+	return nil
 }
 
 // mergeTables lists every table that points at a customer.
