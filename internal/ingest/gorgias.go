@@ -133,7 +133,7 @@ func (s *gorgiasSource) Next() (Item, error) {
 	if len(problems) == 0 {
 		problems = renameProblems(c.Validate(), contactColumns(idCol, g.created, g.channel))
 	}
-	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: rec.Fields}, nil
+	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: [][]string{rec.Fields}}, nil
 }
 
 // gorgiasChannels maps Gorgias's channel slugs to our channels. Forms and

@@ -330,7 +330,9 @@ func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp
 			return err
 		}
 		if bad[item.Line] {
-			w.Write(append(append([]string{fmt.Sprint(item.Line)}, item.Raw...), strings.Join(reasons[item.Line], "; ")))
+			for _, raw := range item.Raw {
+				w.Write(append(append([]string{fmt.Sprint(item.Line)}, raw...), strings.Join(reasons[item.Line], "; ")))
+			}
 		}
 	}
 	w.Flush()

@@ -162,7 +162,7 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		// Its first row is a line-item row, so nothing else about it is
 		// worth reporting.
 		r.problems.Add("Name", "order %s already seen on line %d: an order's rows must be next to each other", name, first)
-		return Item{Line: line, Record: &shopifyOrder{}, Problems: r.problems, Raw: rows[0].Fields}, nil
+		return Item{Line: line, Record: &shopifyOrder{}, Problems: r.problems, Raw: rawRows(rows)}, nil
 	} else {
 		s.seen[name] = line
 	}
@@ -226,7 +226,7 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		}
 		problems = renameProblems(problems, shopifyFields)
 	}
-	return Item{Line: line, Record: &shopifyOrder{Order: o, Refund: refund}, Problems: problems, Raw: rows[0].Fields}, nil
+	return Item{Line: line, Record: &shopifyOrder{Order: o, Refund: refund}, Problems: problems, Raw: rawRows(rows)}, nil
 }
 
 // lines reads every row's line item into the order and sums item revenue.
@@ -289,4 +289,14 @@ func (s *shopifySource) checkCurrency(r *reader, cur, name string, line int) err
 			s.currency, s.currencyOrder, s.currencyLine, cur, name, line)
 	}
 	return nil
+}
+
+// rawRows keeps every row of an order for the reject file, so a rejected
+// order can be fixed there and imported again whole.
+func rawRows(rows []Record) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Fields
+	}
+	return out
 }

@@ -19,8 +19,9 @@ type Item struct {
 	Key      string
 	Record   any
 	Problems domain.Problems
-	// Raw is the row as read, written to the reject file when it is skipped.
-	Raw []string
+	// Raw is the record's rows as read (an order of a Shopify export spans
+	// several), written to the reject file when it is skipped.
+	Raw [][]string
 }
 
 // Source reads records from a file in one format.
@@ -154,7 +155,7 @@ func (s *genericSource) Next() (Item, error) {
 			continue
 		}
 		v, problems := s.kind.Parse(rec, s.tp)
-		item := Item{Line: rec.Line, Record: v, Problems: problems, Raw: rec.Fields}
+		item := Item{Line: rec.Line, Record: v, Problems: problems, Raw: [][]string{rec.Fields}}
 		switch {
 		case s.kind.Key != "":
 			item.Key = strings.TrimSpace(rec.Get(s.kind.Key))

@@ -75,7 +75,7 @@ func (s *zendeskSource) Next() (Item, error) {
 	if len(problems) == 0 {
 		problems = renameProblems(c.Validate(), contactColumns("Id", "Created at", "Via"))
 	}
-	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: rec.Fields}, nil
+	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: [][]string{rec.Fields}}, nil
 }
 
 // nextRow returns the next row that is not blank (spreadsheets leave some).
