@@ -9,7 +9,7 @@ addr=${3:?}
 cd "$(dirname "$0")/.."
 
 echo "==> Creating $db with the sample store"
-for kind in orders order_lines returns contacts self_service costs actions; do
+for kind in orders order_lines fulfillment_events returns contacts self_service costs actions; do
   "$bin" import "$kind" "testdata/generic/$kind.csv" --db "$db"
 done
 "$bin" import orders testdata/exports/shopify_orders_resaved.csv --db "$db"

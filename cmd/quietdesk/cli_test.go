@@ -95,7 +95,7 @@ func TestImportEveryGenericKind(t *testing.T) {
 		kinds := []struct {
 			kind string
 			n    int
-		}{{"orders", 5}, {"order_lines", 4}, {"returns", 2}, {"contacts", 4}, {"self_service", 3}, {"costs", 5}, {"actions", 3}}
+		}{{"orders", 5}, {"order_lines", 4}, {"fulfillment_events", 5}, {"returns", 2}, {"contacts", 4}, {"self_service", 3}, {"costs", 5}, {"actions", 3}}
 		for _, k := range kinds {
 			// Flags after the positional arguments, as people type them.
 			r := mustRun(t, "import", k.kind, generic+k.kind+".csv", "--db", dsn)

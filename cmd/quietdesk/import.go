@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "import",
-		summary: "import a CSV file: orders, order_lines, returns, contacts, self_service, costs, actions",
+		summary: "import a CSV file of orders, order lines, fulfilment events, returns, contacts, self-service sessions, costs or actions",
 		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias] [--skip-bad REJECTS.csv]",
 		run:     runImport,
 	})
@@ -33,7 +33,7 @@ are written to FILE with their reasons. Importing the same file twice changes
 nothing; a row whose id is already stored is updated.`
 
 // importMemoryLimit is the Go heap's soft limit during an import; SQLite's
-// page cache (64 MiB) comes on top.
+// page cache (32 MiB, see internal/store) comes on top.
 const importMemoryLimit = 100 << 20
 
 func runImport(ctx context.Context, a *app, args []string) error {

@@ -51,6 +51,7 @@ func orderBatch(g *OrderGen, k int) ([]byte, error) {
 func BenchmarkAPIIngestOrders(b *testing.B) {
 	for _, d := range dialects {
 		b.Run(string(d), func(b *testing.B) {
+			noteSkip(b, "API POST /orders ("+string(d)+")")
 			total := apiOrders()
 			var wall time.Duration
 			var bodyBytes int64

@@ -164,6 +164,21 @@ func printSummary() {
 	fmt.Println()
 }
 
+// noteSkip puts a line in the summary when the benchmark is skipped (no
+// PostgreSQL), since go test -bench prints skips only with -v.
+func noteSkip(b *testing.B, label string) {
+	b.Cleanup(func() {
+		if !b.Skipped() {
+			return
+		}
+		why := "skipped (go test -v says why)"
+		if os.Getenv("QUIETDESK_TEST_PG") == "" {
+			why = "skipped: QUIETDESK_TEST_PG is not set (scripts/pg-test-server.sh starts a server)"
+		}
+		summarize("%-28s %s", label, why)
+	})
+}
+
 // thousands formats n with comma separators: 1,000,000.
 func thousands[T int | int64 | float64](v T) string {
 	s := strconv.FormatInt(int64(math.Round(float64(v))), 10)

@@ -319,7 +319,19 @@ type FulfillmentEvent struct {
 	Detail          string
 }
 
-// AddFulfillmentEvents records events; the same event twice is one event.
+// Validate checks one event.
+func (e *FulfillmentEvent) Validate() domain.Problems {
+	var p domain.Problems
+	p.Require("order_id", e.OrderExternalID)
+	p.OneOf("kind", e.Kind, FulfillmentKinds...)
+	if e.At.IsZero() {
+		p.Add("at", "is required")
+	}
+	return p
+}
+
+// AddFulfillmentEvents records events, keyed on order, kind and time: the
+// same event twice is one event, and a changed detail updates it.
 func AddFulfillmentEvents(ctx context.Context, tx *store.Tx, events []FulfillmentEvent) (store.Counts, error) {
 	var counts store.Counts
 	ext := make([]string, len(events))
@@ -333,16 +345,22 @@ func AddFulfillmentEvents(ctx context.Context, tx *store.Tx, events []Fulfillmen
 	for _, e := range events {
 		oid, ok := ids[e.OrderExternalID]
 		if !ok {
-			return counts, domain.Errorf(domain.EInvalid, "order_id %q is not a known order", e.OrderExternalID)
+			return counts, domain.Errorf(domain.EInvalid, "order_id %q is not a known order: import the orders first", e.OrderExternalID)
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO fulfillment_events (order_id, kind, at, detail) VALUES (?, ?, ?, ?) ON CONFLICT (order_id, kind, at) DO NOTHING`, oid, e.Kind, e.At.Unix(), e.Detail)
-		if err != nil {
-			return counts, err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			counts.Created++
-		} else {
+		var detail string
+		err := tx.QueryRow(ctx, `SELECT detail FROM fulfillment_events WHERE order_id = ? AND kind = ? AND at = ?`, oid, e.Kind, e.At.Unix()).Scan(&detail)
+		switch {
+		case err == nil && detail == e.Detail:
 			counts.Unchanged++
+			continue
+		case err == nil:
+			counts.Updated++
+		default:
+			counts.Created++
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fulfillment_events (order_id, kind, at, detail) VALUES (?, ?, ?, ?)
+			ON CONFLICT (order_id, kind, at) DO UPDATE SET detail = excluded.detail`, oid, e.Kind, e.At.Unix(), e.Detail); err != nil {
+			return counts, err
 		}
 	}
 	return counts, nil

@@ -91,6 +91,9 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 			touched[cid] = true
 		}
 	}
+	if err := recordAgents(ctx, tx, contacts); err != nil {
+		return counts, nil, err
+	}
 	out := make([]int64, 0, len(touched))
 	for id := range touched {
 		out = append(out, id)
@@ -99,4 +102,32 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 		return counts, nil, err
 	}
 	return counts, out, nil
+}
+
+// recordAgents keeps the agents and teams that contacts name, so costs by
+// team (its hourly rate) and metrics by agent have something to join to. The
+// team of the last contact written wins, so a re-imported, newer export moves
+// an agent who changed teams.
+func recordAgents(ctx context.Context, tx *store.Tx, contacts []ImportedContact) error {
+	type pair struct{ agent, team string }
+	seen := map[pair]bool{}
+	for _, c := range contacts {
+		p := pair{c.Agent, c.Team}
+		if seen[p] || (p.agent == "" && p.team == "") {
+			continue
+		}
+		seen[p] = true
+		if p.team != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, p.team); err != nil {
+				return err
+			}
+		}
+		if p.agent != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO agents (name, team_id) VALUES (?, (SELECT id FROM teams WHERE name = ?))
+				ON CONFLICT (name) DO UPDATE SET team_id = COALESCE(excluded.team_id, agents.team_id)`, p.agent, p.team); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -153,6 +153,25 @@ var OrderLines = register(&Kind{
 	},
 })
 
+var FulfillmentEvents = register(&Kind{
+	Name:     "fulfillment_events",
+	Required: []string{"order_id", "kind", "at"},
+	Optional: []string{"detail"},
+	KeyOf: func(rec any) string {
+		e := rec.(*commerce.FulfillmentEvent)
+		return e.OrderExternalID + "\x00" + e.Kind + "\x00" + e.At.String()
+	},
+	Parse: func(row Row, tp domain.TimeParser) (any, domain.Problems) {
+		r := &reader{row: row, tp: tp}
+		e := &commerce.FulfillmentEvent{OrderExternalID: r.str("order_id"), Kind: r.lower("kind"), At: r.when("at"), Detail: r.str("detail")}
+		return finish(e, r)
+	},
+	OrderRef: func(rec any) string { return rec.(*commerce.FulfillmentEvent).OrderExternalID },
+	Write: func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
+		return commerce.AddFulfillmentEvents(ctx, tx, derefs[commerce.FulfillmentEvent](recs))
+	},
+})
+
 var Returns = register(&Kind{
 	Name:     "returns",
 	Required: []string{"return_id", "order_id", "returned_at"},

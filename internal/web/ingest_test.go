@@ -29,6 +29,7 @@ var validItems = []struct {
 	{"/api/v1/orders", "orders", order("1001")},
 	{"/api/v1/order_lines", "order_lines", obj{"order_id": "1001", "sku": "TEE-M", "quantity": 2, "unit_price": "19.95", "product": "Tee"}},
 	{"/api/v1/returns", "returns", obj{"return_id": "R1", "order_id": 1001, "returned_at": "2026-03-20 09:00:00", "refund_amount": 19.95}},
+	{"/api/v1/fulfillment_events", "fulfillment_events", obj{"order_id": 1001, "kind": "delayed", "at": "2026-03-04 08:00:00", "detail": "carrier backlog"}},
 	{"/api/v1/contacts", "contacts", obj{"contact_id": "Z-1", "started_at": "2026-03-03T08:00:00Z", "channel": "email", "customer_email": "ana@example.com", "handle_seconds": 300}},
 	{"/api/v1/self_service", "self_service_sessions", obj{"session_id": "S1", "started_at": "2026-03-03T08:00:00Z", "outcome": "resolved", "kind": "order_status", "order_id": "1001"}},
 	{"/api/v1/costs", "cost_entries", obj{"kind": "team_rate", "amount": 32.5, "start_date": "2026-01-01", "team": "Tier 1"}},

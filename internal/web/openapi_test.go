@@ -27,14 +27,15 @@ import (
 
 // kindOf is the Kind each ingest route parses with.
 var kindOf = map[string]*ingest.Kind{
-	"/api/v1/orders":       ingest.Orders,
-	"/api/v1/order_lines":  ingest.OrderLines,
-	"/api/v1/returns":      ingest.Returns,
-	"/api/v1/contacts":     ingest.Contacts,
-	"/api/v1/self_service": ingest.SelfService,
-	"/api/v1/costs":        ingest.Costs,
-	"/api/v1/actions":      ingest.Actions,
-	"/api/v1/messages":     ingest.Messages,
+	"/api/v1/orders":             ingest.Orders,
+	"/api/v1/order_lines":        ingest.OrderLines,
+	"/api/v1/returns":            ingest.Returns,
+	"/api/v1/fulfillment_events": ingest.FulfillmentEvents,
+	"/api/v1/contacts":           ingest.Contacts,
+	"/api/v1/self_service":       ingest.SelfService,
+	"/api/v1/costs":              ingest.Costs,
+	"/api/v1/actions":            ingest.Actions,
+	"/api/v1/messages":           ingest.Messages,
 }
 
 // loadDoc fetches the document the server serves and validates it.

@@ -64,6 +64,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/orders", s.need(auth.ScopeIngest, s.ingest(ingest.Orders))},
 		{"POST /api/v1/order_lines", s.need(auth.ScopeIngest, s.ingest(ingest.OrderLines))},
 		{"POST /api/v1/returns", s.need(auth.ScopeIngest, s.ingest(ingest.Returns))},
+		{"POST /api/v1/fulfillment_events", s.need(auth.ScopeIngest, s.ingest(ingest.FulfillmentEvents))},
 		{"POST /api/v1/contacts", s.need(auth.ScopeIngest, s.ingest(ingest.Contacts))},
 		{"POST /api/v1/self_service", s.need(auth.ScopeIngest, s.ingest(ingest.SelfService))},
 		{"POST /api/v1/costs", s.need(auth.ScopeIngest, s.ingest(ingest.Costs))},
