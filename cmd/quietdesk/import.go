@@ -33,7 +33,7 @@ are written to FILE with their reasons. Importing the same file twice changes
 nothing; a row whose id is already stored is updated.`
 
 // importMemoryLimit is the Go heap's soft limit during an import; SQLite's
-// page cache (32 MiB, see internal/store) comes on top.
+// page cache (16 MiB for the writer, see internal/store) comes on top.
 const importMemoryLimit = 100 << 20
 
 func runImport(ctx context.Context, a *app, args []string) error {

@@ -141,7 +141,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 			rejects = append(rejects, e)
 		}
 	}
-	seen := map[uint64]int{} // key hash → first line
+	dups := newDupFinder(info.Size())
 	refs := map[string][]int{}
 	checkRefs := func() error {
 		if len(refs) == 0 {
@@ -179,16 +179,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 			reject(RowError{File: path, Line: item.Line, Column: p.Field, Reason: p.Reason})
 		}
 		if item.Key != "" {
-			h := keyHash(item.Key)
-			if first, dup := seen[h]; dup {
-				if kind.Key != "" {
-					reject(RowError{File: path, Line: item.Line, Column: kind.Key, Reason: fmt.Sprintf("duplicate id %q: line %d has it too", item.Key, first)})
-				} else {
-					reject(RowError{File: path, Line: item.Line, Reason: fmt.Sprintf("duplicate row: line %d describes the same %s", first, strings.TrimSuffix(kind.Name, "s"))})
-				}
-			} else {
-				seen[h] = item.Line
-			}
+			dups.add(keyHash(item.Key))
 		}
 		if kind.OrderRef != nil && len(item.Problems) == 0 {
 			if id := kind.OrderRef(item.Record); id != "" {
@@ -204,7 +195,44 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 	if err := checkRefs(); err != nil {
 		return sum, err
 	}
-	seen = nil
+	if len(dups.suspects) > 0 {
+		// The second look, only when the filter raised suspects.
+		src, _, err := open("checking ids")
+		if err != nil {
+			return sum, err
+		}
+		var scanErr error
+		keys := map[int]string{}
+		repeats := dups.settle(func() (uint64, int, bool) {
+			for {
+				item, err := src.Next()
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						scanErr = err
+					}
+					return 0, 0, false
+				}
+				if item.Key != "" {
+					h := keyHash(item.Key)
+					if dups.suspects[h] {
+						keys[item.Line] = item.Key
+					}
+					return h, item.Line, true
+				}
+			}
+		})
+		if scanErr != nil {
+			return sum, fmt.Errorf("%s: %w", path, scanErr)
+		}
+		for line, first := range repeats {
+			if kind.Key != "" {
+				reject(RowError{File: path, Line: line, Column: kind.Key, Reason: fmt.Sprintf("duplicate id %q: line %d has it too", keys[line], first)})
+			} else {
+				reject(RowError{File: path, Line: line, Reason: fmt.Sprintf("duplicate row: line %d describes the same %s", first, strings.TrimSuffix(kind.Name, "s"))})
+			}
+		}
+	}
+	dups = nil
 	sort.Slice(rejects, func(i, j int) bool { return rejects[i].Line < rejects[j].Line })
 	sum.Rejected = len(bad)
 	sum.Errors = rejects
