@@ -300,3 +300,29 @@ func TestKilledImportConverges(t *testing.T) {
 		t.Fatalf("after re-run %d orders, want %d", got, rows)
 	}
 }
+
+func TestMetricsCommand(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		for _, k := range []string{"orders", "contacts", "costs"} {
+			mustRun(t, "import", k, generic+k+".csv", "--db", dsn)
+		}
+		// Week 2026-W10: orders 5001, 5002, 5003 count (5004 was cancelled
+		// before fulfilment, 5005 is a test); contacts C-1, C-2, C-3.
+		r := mustRun(t, "metrics", "--metric", "cpo", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "json", "--db", dsn)
+		want := `"period": "2026-W10",
+      "start": "2026-03-02",
+      "value": 1,
+      "numerator": 3,
+      "denominator": 3`
+		if !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, `"group"`) {
+			t.Errorf("cpo json:\n%s", r.stdout)
+		}
+		r = mustRun(t, "metrics", "--metric", "contacts", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "csv", "--db", dsn)
+		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator\n2026-W10,2026-03-02,chat,1,1,1\n") {
+			t.Errorf("contacts by channel csv:\n%s", r.stdout)
+		}
+		if r := run(t, "metrics", "--metric", "orders", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-08", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "by: orders cannot be cut by channel") {
+			t.Errorf("an order metric cut by a contact dimension: %+v", r)
+		}
+	})
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"quietdesk/internal/metrics"
+)
+
+func init() {
+	register(&command{
+		name:    "metrics",
+		summary: "contacts per order, support cost per order, contribution… by period and cohort",
+		usage:   "--metric NAME --from DATE --to DATE [--grain day|week|month] [--by DIMENSION] [--format table|csv|json]",
+		run:     runMetrics,
+	})
+}
+
+const metricsHelp = `Computes one metric by day, ISO week or month in the store's time zone,
+for the whole store or by a dimension, with the numerator and denominator of
+every figure so anyone can check it. DATEs are YYYY-MM-DD, both included.
+
+Metrics: ` + "%s" + `
+Dimensions: ` + "%s" + `
+
+Example:
+  quietdesk metrics --metric cpo --from 2026-01-05 --to 2026-03-29 --by carrier`
+
+func runMetrics(ctx context.Context, a *app, args []string) error {
+	c := commands["metrics"]
+	fs, dsn := a.flags(c, fmt.Sprintf(metricsHelp, strings.Join(metrics.Names, ", "), strings.Join(metrics.Dimensions, ", ")))
+	metric := fs.String("metric", "", "the metric `NAME`")
+	from := fs.String("from", "", "first day, YYYY-MM-DD (default: 12 weeks before --to)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (default: yesterday)")
+	grain := fs.String("grain", "week", "day, week or month")
+	by := fs.String("by", "", "cut by a `DIMENSION`")
+	format := fs.String("format", "table", "table, csv or json")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *metric == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return fmt.Errorf("--format must be table, csv or json, not %q", *format)
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *to == "" {
+		*to = time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	}
+	if *from == "" {
+		if t, err := time.Parse("2006-01-02", *to); err == nil {
+			*from = t.AddDate(0, 0, -7*12+1).Format("2006-01-02")
+		}
+	}
+	engine := &metrics.Engine{DB: db}
+	res, err := engine.Run(ctx, metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		return res.WriteJSON(a.stdout)
+	case "csv":
+		return res.WriteCSV(a.stdout)
+	}
+	return res.WriteTable(a.stdout)
+}

@@ -1,0 +1,363 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// Engine answers metric queries over one store.
+type Engine struct {
+	DB *store.DB
+	// Now is the clock (cohort maturity); time.Now when nil.
+	Now func() time.Time
+	// AttributionWindow is how long after an order's placement its
+	// contacts count for its cohort; 30 days when zero.
+	AttributionWindow time.Duration
+}
+
+// DefaultAttributionWindow is DESIGN §2.3's default.
+const DefaultAttributionWindow = 30 * 24 * time.Hour
+
+// kinds of metric, by which facts they read and which dimensions apply.
+var (
+	orderSide   = []string{"orders", "net_revenue", "returns_cost", "cpo_cohort", "contact_rate", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
+	contactSide = []string{"contacts", "cpo", "support_cost", "support_cost_per_order", "repeat_contact_rate"}
+	demandSide  = []string{"demand", "self_service_rate"}
+)
+
+// check validates a query and fills its defaults.
+func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *time.Location, err error) {
+	var p domain.Problems
+	if !slices.Contains(Names, q.Metric) {
+		p.Add("metric", "%q is not a metric: use one of %s", q.Metric, strings.Join(Names, ", "))
+	}
+	if q.Grain == "" {
+		q.Grain = "week"
+	}
+	p.OneOf("grain", q.Grain, Grains...)
+	if q.By != "" {
+		if !slices.Contains(Dimensions, q.By) {
+			p.Add("by", "%q is not a dimension: use one of %s", q.By, strings.Join(Dimensions, ", "))
+		} else if !applies(q.Metric, q.By) {
+			p.Add("by", "%s cannot be cut by %s: order-side metrics take order dimensions, contact and cost metrics take order and contact dimensions, owner_completion_rate takes owner", q.Metric, q.By)
+		}
+	}
+	loc, err = store.TimeZone(ctx, e.DB)
+	if err != nil {
+		return
+	}
+	from, err1 := time.ParseInLocation(dateLayout, q.From, loc)
+	if err1 != nil {
+		p.Add("from", "%q is not a date (use YYYY-MM-DD)", q.From)
+	}
+	to, err2 := time.ParseInLocation(dateLayout, q.To, loc)
+	if err2 != nil {
+		p.Add("to", "%q is not a date (use YYYY-MM-DD)", q.To)
+	}
+	if err1 == nil && err2 == nil && to.Before(from) {
+		p.Add("to", "%s is before from %s", q.To, q.From)
+	}
+	if len(p) > 0 {
+		err = &domain.Error{Code: domain.EInvalid, Message: "bad metrics query", Fields: p}
+	}
+	return
+}
+
+func applies(metric, dim string) bool {
+	isOrderDim := slices.Contains(OrderDimensions, dim)
+	switch {
+	case metric == "owner_completion_rate":
+		return dim == "owner"
+	case metric == "first_contact_resolution":
+		return false
+	case slices.Contains(orderSide, metric):
+		return isOrderDim
+	case slices.Contains(contactSide, metric):
+		return isOrderDim || slices.Contains(ContactDimensions, dim)
+	case slices.Contains(demandSide, metric):
+		return isOrderDim || dim == "topic"
+	}
+	return false
+}
+
+// Run computes a metric's series.
+func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
+	from, to, loc, err := e.check(ctx, &q)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, Rows: []Row{}}
+	lo, hi := from.Unix(), nextMidnight(to).Unix()
+	window := e.AttributionWindow
+	if window == 0 {
+		window = DefaultAttributionWindow
+	}
+	l := &loader{db: e.DB, loc: loc, lo: lo, hi: hi, by: q.By, window: window, data: dayGroups{}}
+	if err := l.load(ctx, q.Metric); err != nil {
+		return res, err
+	}
+
+	// Sum days into periods, per group.
+	type key struct{ period, group string }
+	sums := map[key]*facts{}
+	starts := map[string]time.Time{}
+	var periods []string
+	groups := map[string]bool{}
+	for _, d := range days(from, to) {
+		label, start := period(d, q.Grain)
+		if _, ok := starts[label]; !ok {
+			starts[label] = start
+			periods = append(periods, label)
+		}
+		for g, f := range l.data[d.Format(dateLayout)] {
+			k := key{label, g}
+			if sums[k] == nil {
+				sums[k] = &facts{}
+			}
+			sums[k].add(f)
+			if g != noGroup {
+				groups[g] = true
+			}
+		}
+	}
+	var groupList []string
+	for g := range groups {
+		groupList = append(groupList, g)
+	}
+	sort.Strings(groupList)
+
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
+	orderCut := slices.Contains(OrderDimensions, q.By)
+	for _, p := range periods {
+		all := sums[key{p, noGroup}] // store-wide facts
+		if all == nil {
+			all = &facts{}
+		}
+		mature := !now.Before(periodEnd(starts[p], q.Grain).Add(window))
+		if q.By == "" {
+			res.Rows = append(res.Rows, value(q.Metric, all, all.supportCost, all.orders, p, starts[p], mature, nil))
+			continue
+		}
+		for _, g := range groupList {
+			f := sums[key{p, g}]
+			if f == nil {
+				f = &facts{}
+			}
+			// A group's support cost is what it owns plus its share of
+			// what no group owns: by orders for an order dimension (DESIGN
+			// §2.3 "Cohorts"), by contacts for a contact dimension. The
+			// groups' costs then add up to the store's. Contact-side groups
+			// are measured per order of the whole store.
+			var share float64
+			orders := f.orders
+			if orderCut {
+				if all.orders > 0 {
+					share = f.orders / all.orders
+				}
+			} else {
+				orders = all.orders
+				if all.contacts > 0 {
+					share = f.contacts / all.contacts
+				}
+			}
+			group := g
+			res.Rows = append(res.Rows, value(q.Metric, f, f.supportCost+all.unownedCost*share, orders, p, starts[p], mature, &group))
+		}
+	}
+	return res, nil
+}
+
+// periodEnd is the first instant after a period.
+func periodEnd(start time.Time, grain string) time.Time {
+	switch grain {
+	case "day":
+		return nextMidnight(start)
+	case "month":
+		return time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, start.Location())
+	default:
+		return time.Date(start.Year(), start.Month(), start.Day()+7, 0, 0, 0, 0, start.Location())
+	}
+}
+
+// value computes one row from a group's facts (the store's when the series
+// is not cut), its support cost and the orders it is measured per.
+func value(metric string, f *facts, supportCost, orders float64, label string, start time.Time, mature bool, group *string) Row {
+	row := Row{Period: label, Start: start.Format(dateLayout), Group: group}
+	var num, den float64
+	switch metric {
+	case "orders":
+		num, den = f.orders, 1
+	case "contacts":
+		num, den = f.contacts, 1
+	case "cpo":
+		num, den = f.contacts, orders
+	case "cpo_cohort":
+		num, den = f.cohortContacts, f.orders
+		row.Mature = &mature
+	case "contact_rate":
+		num, den = f.ordersWithContact, f.orders
+		row.Mature = &mature
+	case "demand":
+		num, den = f.contacts+f.selfResolved, 1
+	case "self_service_rate":
+		num, den = f.selfResolved, f.contacts+f.selfResolved
+	case "support_cost":
+		num, den = supportCost, 1
+	case "support_cost_per_order":
+		num, den = supportCost, orders
+	case "net_revenue":
+		num, den = f.netRevenue, 1
+	case "returns_cost":
+		num, den = f.returnsCost, 1
+	case "contribution_per_order":
+		num, den = f.netRevenue-f.cogs-f.fulfillment-f.paymentFees-f.returnsCost-supportCost, f.orders
+	case "return_cost_ratio":
+		num, den = f.returnsCost, f.netRevenue
+	case "variable_cost_ratio":
+		num, den = f.cogs+f.fulfillment+f.paymentFees+f.returnsCost+supportCost, f.netRevenue
+	case "owner_completion_rate":
+		num, den = f.actionsOnTime, f.actionsDue
+	case "repeat_contact_rate":
+		num, den = f.repeats, f.contacts
+	case "first_contact_resolution":
+		num, den = f.oneContactClosed, f.closedConversations
+	}
+	row.Numerator, row.Denominator = round(num), round(den)
+	if den != 0 {
+		v := round(num / den)
+		row.Value = &v
+	}
+	return row
+}
+
+// round keeps six decimals, so sums of cents print as exact amounts.
+func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// loader reads raw rows into day facts.
+type loader struct {
+	db     *store.DB
+	loc    *time.Location
+	lo, hi int64
+	by     string
+	window time.Duration
+	data   dayGroups
+}
+
+func (l *loader) load(ctx context.Context, metric string) error {
+	needs := map[string][]func(context.Context) error{
+		"orders":                   {l.orders},
+		"net_revenue":              {l.orders},
+		"returns_cost":             {l.orders},
+		"cpo_cohort":               {l.orders},
+		"contact_rate":             {l.orders},
+		"contacts":                 {l.contacts},
+		"repeat_contact_rate":      {l.contacts},
+		"cpo":                      {l.orders, l.contacts},
+		"support_cost":             {l.orders, l.contacts, l.fixedCosts},
+		"support_cost_per_order":   {l.orders, l.contacts, l.fixedCosts},
+		"contribution_per_order":   {l.orders, l.contacts, l.fixedCosts},
+		"return_cost_ratio":        {l.orders},
+		"variable_cost_ratio":      {l.orders, l.contacts, l.fixedCosts},
+		"demand":                   {l.contacts, l.sessions},
+		"self_service_rate":        {l.contacts, l.sessions},
+		"owner_completion_rate":    {l.actions},
+		"first_contact_resolution": {l.conversations},
+	}
+	for _, fn := range needs[metric] {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderGroup is the SQL for an order dimension's value of order o.
+func orderGroup(dim string) string {
+	switch dim {
+	case "customer_type":
+		return `CASE WHEN o.customer_id IS NULL OR NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id
+			AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id))) THEN 'new' ELSE 'returning' END`
+	case "first_order_month":
+		// The month is cut in the store's time zone in Go (see groupValue).
+		return `CAST(COALESCE((SELECT MIN(p.placed_at) FROM orders p WHERE p.customer_id = o.customer_id), o.placed_at) AS TEXT)`
+	case "":
+		return `''`
+	default:
+		return `o.` + dim
+	}
+}
+
+func (l *loader) groupValue(raw sql.NullString) string {
+	if !raw.Valid {
+		return NoOrder
+	}
+	v := raw.String
+	if l.by == "first_order_month" {
+		var unix int64
+		fmt.Sscan(v, &unix)
+		return time.Unix(unix, 0).In(l.loc).Format("2006-01")
+	}
+	if v == "" {
+		return NoValue
+	}
+	return v
+}
+
+// processed is DESIGN §2.2: not a test order, and not cancelled before it
+// was fulfilled.
+const processed = `o.status <> 'test' AND NOT ((o.cancelled_at IS NOT NULL OR o.status = 'cancelled')
+	AND (o.fulfilled_at IS NULL OR (o.cancelled_at IS NOT NULL AND o.cancelled_at < o.fulfilled_at)))`
+
+func (l *loader) orders(ctx context.Context) error {
+	dim := ""
+	if slices.Contains(OrderDimensions, l.by) {
+		dim = l.by
+	}
+	windowSecs := int64(l.window / time.Second)
+	rows, err := l.db.Query(ctx, `SELECT o.placed_at, `+orderGroup(dim)+`,
+			o.item_revenue - o.discounts + o.shipping_charged, o.cogs, o.fulfillment_cost, o.payment_fees,
+			COALESCE((SELECT SUM(r.refund_amount + r.return_shipping_cost - r.restocked_cogs) FROM returns r WHERE r.order_id = o.id), 0),
+			(SELECT COUNT(*) FROM contacts c WHERE c.order_id = o.id AND c.started_at < o.placed_at + ?)
+		FROM orders o WHERE o.placed_at >= ? AND o.placed_at < ? AND `+processed, windowSecs, l.lo, l.hi)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var placed, net, cogs, ful, fees, ret, cohort int64
+		var group sql.NullString
+		if err := rows.Scan(&placed, &group, &net, &cogs, &ful, &fees, &ret, &cohort); err != nil {
+			return err
+		}
+		day := dayOf(placed, l.loc)
+		targets := []*facts{l.data.at(day, noGroup)}
+		if dim != "" {
+			targets = append(targets, l.data.at(day, l.groupValue(group)))
+		}
+		for _, f := range targets {
+			f.orders++
+			f.netRevenue += float64(net) / 100
+			f.cogs += float64(cogs) / 100
+			f.fulfillment += float64(ful) / 100
+			f.paymentFees += float64(fees) / 100
+			f.returnsCost += float64(ret) / 100
+			f.cohortContacts += float64(cohort)
+			if cohort > 0 {
+				f.ordersWithContact++
+			}
+		}
+	}
+	return rows.Err()
+}

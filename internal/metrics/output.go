@@ -1,0 +1,75 @@
+package metrics
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the result as DESIGN §7.3 shows it.
+func (r Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteCSV writes one line per row: period, start, group (when cut),
+// value, numerator, denominator (and mature for cohort metrics).
+func (r Result) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header, rows := r.table()
+	cw.Write(header)
+	for _, row := range rows {
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTable writes aligned columns for a terminal.
+func (r Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	header, rows := r.table()
+	for _, line := range append([][]string{header}, rows...) {
+		for _, cell := range line {
+			fmt.Fprint(tw, cell, "\t")
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+func (r Result) table() (header []string, rows [][]string) {
+	header = []string{"period", "start"}
+	if r.By != "" {
+		header = append(header, r.By)
+	}
+	header = append(header, r.Metric, "numerator", "denominator")
+	cohort := len(r.Rows) > 0 && r.Rows[0].Mature != nil
+	if cohort {
+		header = append(header, "mature")
+	}
+	for _, row := range r.Rows {
+		line := []string{row.Period, row.Start}
+		if r.By != "" {
+			g := ""
+			if row.Group != nil {
+				g = *row.Group
+			}
+			line = append(line, g)
+		}
+		v := ""
+		if row.Value != nil {
+			v = strconv.FormatFloat(*row.Value, 'f', -1, 64)
+		}
+		line = append(line, v, strconv.FormatFloat(row.Numerator, 'f', -1, 64), strconv.FormatFloat(row.Denominator, 'f', -1, 64))
+		if cohort {
+			line = append(line, strconv.FormatBool(row.Mature != nil && *row.Mature))
+		}
+		rows = append(rows, line)
+	}
+	return header, rows
+}

@@ -1,0 +1,56 @@
+// Package metrics computes Quietdesk's figures exactly as DESIGN §2 defines
+// them — contacts per order, support cost per order, contribution and the
+// guard metrics — by day, ISO week or month in the store's time zone, for
+// the whole store or by cohort, each with its numerator and denominator so
+// anyone can check it.
+package metrics
+
+// Names are the metrics, as DESIGN §7.3 names them.
+var Names = []string{
+	"orders", "contacts", "cpo", "cpo_cohort", "contact_rate", "demand", "self_service_rate",
+	"support_cost", "support_cost_per_order", "net_revenue", "returns_cost", "contribution_per_order",
+	"return_cost_ratio", "variable_cost_ratio", "owner_completion_rate", "repeat_contact_rate",
+	"first_contact_resolution",
+}
+
+// Order-side and contact-side dimensions (DESIGN §2.4); owner groups the
+// owners' actions.
+var (
+	OrderDimensions   = []string{"sales_channel", "campaign", "discount_code", "category", "sku", "carrier", "warehouse", "country", "customer_type", "first_order_month"}
+	ContactDimensions = []string{"channel", "topic", "agent", "team"}
+	Dimensions        = append(append(append([]string{}, OrderDimensions...), ContactDimensions...), "owner")
+)
+
+// Grains a series can be cut in.
+var Grains = []string{"day", "week", "month"}
+
+// Query asks for one metric over a date range.
+type Query struct {
+	Metric string
+	From   string // YYYY-MM-DD, inclusive, in the store's time zone
+	To     string // YYYY-MM-DD, inclusive
+	Grain  string // day, week (ISO, Monday to Sunday) or month
+	By     string // a dimension, or "" for the whole store
+}
+
+// Result is a metric's series.
+type Result struct {
+	Metric string `json:"metric"`
+	Grain  string `json:"grain"`
+	By     string `json:"by,omitempty"`
+	Rows   []Row  `json:"rows"`
+}
+
+// Row is one period (and group) of a series.
+type Row struct {
+	Period string  `json:"period"` // 2026-W02, 2026-01-05 or 2026-01
+	Start  string  `json:"start"`  // the period's first day
+	Group  *string `json:"group,omitempty"`
+	// Value is nil when the denominator is zero.
+	Value       *float64 `json:"value"`
+	Numerator   float64  `json:"numerator"`
+	Denominator float64  `json:"denominator"`
+	// Mature is set for order-cohort metrics: whether the attribution
+	// window of every order in the period has passed.
+	Mature *bool `json:"mature,omitempty"`
+}
