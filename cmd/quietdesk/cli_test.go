@@ -321,6 +321,13 @@ func TestMetricsCommand(t *testing.T) {
 		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator\n2026-W10,2026-03-02,chat,1,1,1\n") {
 			t.Errorf("contacts by channel csv:\n%s", r.stdout)
 		}
+		// The rollups and the raw rows agree, and a rebuild changes nothing.
+		raw := mustRun(t, "metrics", "--metric", "support_cost", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-22", "--raw", "--format", "csv", "--db", dsn)
+		mustRun(t, "metrics", "rebuild", "--db", dsn)
+		rolled := mustRun(t, "metrics", "--metric", "support_cost", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-22", "--format", "csv", "--db", dsn)
+		if raw.stdout != rolled.stdout || !strings.Contains(raw.stdout, "2026-W10") {
+			t.Errorf("raw:\n%s\nrolled up:\n%s", raw.stdout, rolled.stdout)
+		}
 		if r := run(t, "metrics", "--metric", "orders", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-08", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "by: orders cannot be cut by channel") {
 			t.Errorf("an order metric cut by a contact dimension: %+v", r)
 		}

@@ -13,7 +13,7 @@ func init() {
 	register(&command{
 		name:    "metrics",
 		summary: "contacts per order, support cost per order, contribution… by period and cohort",
-		usage:   "--metric NAME --from DATE --to DATE [--grain day|week|month] [--by DIMENSION] [--format table|csv|json]",
+		usage:   "--metric NAME --from DATE --to DATE [--grain day|week|month] [--by DIMENSION] [--format table|csv|json] | rebuild",
 		run:     runMetrics,
 	})
 }
@@ -24,6 +24,11 @@ every figure so anyone can check it. DATEs are YYYY-MM-DD, both included.
 
 Metrics: ` + "%s" + `
 Dimensions: ` + "%s" + `
+
+Figures come from per-day rollups that every write keeps current (the days a
+write touches are recomputed before the next answer). --raw computes straight
+from the raw rows instead; "quietdesk metrics rebuild" rebuilds the rollups
+from scratch.
 
 Example:
   quietdesk metrics --metric cpo --from 2026-01-05 --to 2026-03-29 --by carrier`
@@ -37,8 +42,27 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 	grain := fs.String("grain", "week", "day, week or month")
 	by := fs.String("by", "", "cut by a `DIMENSION`")
 	format := fs.String("format", "table", "table, csv or json")
-	if _, err := parse(fs, args); err != nil {
+	raw := fs.Bool("raw", false, "compute from the raw rows, not the rollups")
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) == 1 && pos[0] == "rebuild" {
+		db, err := openDB(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		start := time.Now()
+		if err := (&metrics.Engine{DB: db}).Rebuild(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "metrics rollups rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	if len(pos) > 0 {
+		fs.Usage()
+		return errUsage
 	}
 	if *metric == "" {
 		fs.Usage()
@@ -60,7 +84,7 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 			*from = t.AddDate(0, 0, -7*12+1).Format("2006-01-02")
 		}
 	}
-	engine := &metrics.Engine{DB: db}
+	engine := &metrics.Engine{DB: db, Raw: *raw}
 	res, err := engine.Run(ctx, metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by})
 	if err != nil {
 		return err

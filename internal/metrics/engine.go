@@ -22,6 +22,16 @@ type Engine struct {
 	// AttributionWindow is how long after an order's placement its
 	// contacts count for its cohort; 30 days when zero.
 	AttributionWindow time.Duration
+	// Raw computes straight from the raw rows instead of the rollup: the
+	// baseline the rollup is checked and measured against.
+	Raw bool
+}
+
+func (e *Engine) window() time.Duration {
+	if e.AttributionWindow == 0 {
+		return DefaultAttributionWindow
+	}
+	return e.AttributionWindow
 }
 
 // DefaultAttributionWindow is DESIGN §2.3's default.
@@ -96,14 +106,21 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, Rows: []Row{}}
-	lo, hi := from.Unix(), nextMidnight(to).Unix()
-	window := e.AttributionWindow
-	if window == 0 {
-		window = DefaultAttributionWindow
-	}
-	l := &loader{db: e.DB, loc: loc, lo: lo, hi: hi, by: q.By, window: window, data: dayGroups{}}
-	if err := l.load(ctx, q.Metric); err != nil {
-		return res, err
+	window := e.window()
+	var data dayGroups
+	if e.Raw {
+		l := &loader{db: e.DB, loc: loc, lo: from.Unix(), hi: nextMidnight(to).Unix(), by: q.By, window: window, data: dayGroups{}}
+		if err := l.load(ctx, q.Metric); err != nil {
+			return res, err
+		}
+		data = l.data
+	} else {
+		if err := e.Refresh(ctx); err != nil {
+			return res, fmt.Errorf("refresh the metrics rollup: %w", err)
+		}
+		if data, err = e.rolled(ctx, q.By, from, to); err != nil {
+			return res, err
+		}
 	}
 
 	// Sum days into periods, per group.
@@ -118,7 +135,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			starts[label] = start
 			periods = append(periods, label)
 		}
-		for g, f := range l.data[d.Format(dateLayout)] {
+		for g, f := range data[d.Format(dateLayout)] {
 			k := key{label, g}
 			if sums[k] == nil {
 				sums[k] = &facts{}
@@ -152,8 +169,8 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		}
 		for _, g := range groupList {
 			f := sums[key{p, g}]
-			if f == nil {
-				f = &facts{}
+			if f == nil || !present(q.Metric, orderCut, f) {
+				continue
 			}
 			// A group's support cost is what it owns plus its share of
 			// what no group owns: by orders for an order dimension (DESIGN
@@ -177,6 +194,24 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// present reports whether a group has any of the metric's units in a
+// period — orders, contacts, demand or actions due — and so gets a row.
+// (A cost metric cut by an order dimension lists groups with orders and no
+// contacts too: they still carry a share of the cost.)
+func present(metric string, orderCut bool, f *facts) bool {
+	switch metric {
+	case "contacts", "repeat_contact_rate":
+		return f.contacts > 0
+	case "cpo", "support_cost", "support_cost_per_order":
+		return f.contacts > 0 || orderCut && f.orders > 0
+	case "demand", "self_service_rate":
+		return f.contacts+f.selfResolved > 0
+	case "owner_completion_rate":
+		return f.actionsDue > 0
+	}
+	return f.orders > 0
 }
 
 // periodEnd is the first instant after a period.

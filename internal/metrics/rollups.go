@@ -1,0 +1,235 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"quietdesk/internal/store"
+)
+
+// The rollup keeps every day's facts, for the store and for each dimension,
+// in metric_days, so that a series over a year reads a few thousand rows
+// instead of every order and contact. Triggers name the days each write
+// touched (metric_dirty); Refresh recomputes exactly those days from the
+// raw rows with the same loader the direct computation uses, so the two
+// cannot disagree.
+
+// rolledDims are the cuts kept: the store ("") and every dimension.
+var rolledDims = append([]string{""}, Dimensions...)
+
+var factColumns = []string{"orders", "orders_with_contact", "cohort_contacts", "net_revenue", "cogs", "fulfillment", "payment_fees", "returns_cost",
+	"contacts", "repeats", "support_cost", "unowned_cost", "self_resolved", "actions_due", "actions_on_time", "closed_conversations", "one_contact_closed"}
+
+func (f *facts) fields() []any {
+	return []any{f.orders, f.ordersWithContact, f.cohortContacts, f.netRevenue, f.cogs, f.fulfillment, f.paymentFees, f.returnsCost,
+		f.contacts, f.repeats, f.supportCost, f.unownedCost, f.selfResolved, f.actionsDue, f.actionsOnTime, f.closedConversations, f.oneContactClosed}
+}
+
+func (f *facts) pointers() []any {
+	return []any{&f.orders, &f.ordersWithContact, &f.cohortContacts, &f.netRevenue, &f.cogs, &f.fulfillment, &f.paymentFees, &f.returnsCost,
+		&f.contacts, &f.repeats, &f.supportCost, &f.unownedCost, &f.selfResolved, &f.actionsDue, &f.actionsOnTime, &f.closedConversations, &f.oneContactClosed}
+}
+
+// everything lists every loader, so a refreshed day holds every fact.
+func (l *loader) everything(ctx context.Context) error {
+	for _, fn := range []func(context.Context) error{l.orders, l.contacts, l.fixedCosts, l.sessions, l.actions, l.conversations} {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Refresh brings the rollup up to date: it recomputes the days that writes
+// have touched since the last refresh, or everything when a change reaches
+// every day (a rate, a team, the time zone) or the rollup was never built.
+// It holds the write lock while it works (on PostgreSQL, the lock of
+// metric_dirty), so no write can slip between reading the dirty days and
+// clearing them.
+func (e *Engine) Refresh(ctx context.Context) error {
+	// A cheap look first: most queries find nothing to do.
+	var pending int
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM metric_dirty`).Scan(&pending); err != nil {
+		return err
+	}
+	if pending == 0 {
+		return nil
+	}
+	loc, err := store.TimeZone(ctx, e.DB)
+	if err != nil {
+		return err
+	}
+	return e.DB.WriteTx(ctx, func(tx *store.Tx) error {
+		if tx.DB().Dialect == store.Postgres {
+			if _, err := tx.Exec(ctx, `LOCK TABLE metric_dirty IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT bucket FROM metric_dirty`)
+		if err != nil {
+			return err
+		}
+		var buckets []int64
+		all := false
+		for rows.Next() {
+			var b int64
+			if err := rows.Scan(&b); err != nil {
+				rows.Close()
+				return err
+			}
+			all = all || b < 0
+			buckets = append(buckets, b)
+		}
+		rows.Close()
+		if len(buckets) == 0 {
+			return nil
+		}
+		var runs [][2]time.Time
+		if all {
+			first, last, ok, err := e.dataSpan(ctx, loc)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM metric_days`); err != nil {
+				return err
+			}
+			if ok {
+				runs = [][2]time.Time{{first, last}}
+			}
+		} else {
+			runs = dayRuns(buckets, loc)
+		}
+		for _, r := range runs {
+			if err := e.rebuildDays(ctx, tx, loc, r[0], r[1]); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM metric_dirty`)
+		return err
+	})
+}
+
+// Rebuild recomputes the whole rollup (quietdesk metrics rebuild).
+func (e *Engine) Rebuild(ctx context.Context) error {
+	if _, err := e.DB.Exec(ctx, `INSERT INTO metric_dirty (bucket) VALUES (-1) ON CONFLICT (bucket) DO NOTHING`); err != nil {
+		return err
+	}
+	return e.Refresh(ctx)
+}
+
+// dayRuns turns UTC day buckets into runs of consecutive local days. A UTC
+// day overlaps one or two local days; both are refreshed.
+func dayRuns(buckets []int64, loc *time.Location) [][2]time.Time {
+	set := map[string]time.Time{}
+	for _, b := range buckets {
+		for _, t := range []int64{b * 86400, b*86400 + 86399} {
+			lt := time.Unix(t, 0).In(loc)
+			d := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+			set[d.Format(dateLayout)] = d
+		}
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var runs [][2]time.Time
+	for _, k := range keys {
+		d := set[k]
+		if n := len(runs); n > 0 && nextMidnight(runs[n-1][1]).Equal(d) {
+			runs[n-1][1] = d
+			continue
+		}
+		runs = append(runs, [2]time.Time{d, d})
+	}
+	return runs
+}
+
+// dataSpan is the first and last local day any fact can fall on.
+func (e *Engine) dataSpan(ctx context.Context, loc *time.Location) (first, last time.Time, ok bool, err error) {
+	var lo, hi *int64
+	err = e.DB.QueryRow(ctx, `SELECT MIN(t), MAX(t) FROM (
+			SELECT MIN(placed_at) AS t FROM orders UNION ALL SELECT MAX(placed_at) FROM orders
+			UNION ALL SELECT MIN(started_at) FROM contacts UNION ALL SELECT MAX(started_at) FROM contacts
+			UNION ALL SELECT MIN(started_at) FROM self_service_sessions UNION ALL SELECT MAX(started_at) FROM self_service_sessions
+			UNION ALL SELECT MIN(closed_at) FROM conversations UNION ALL SELECT MAX(closed_at) FROM conversations) s`).Scan(&lo, &hi)
+	if err != nil {
+		return
+	}
+	var dates [2]string
+	err = e.DB.QueryRow(ctx, `SELECT COALESCE(MIN(d), ''), COALESCE(MAX(d), '') FROM (
+			SELECT MIN(start_date) AS d FROM cost_entries WHERE kind = 'fixed' UNION ALL SELECT MAX(end_date) FROM cost_entries WHERE kind = 'fixed'
+			UNION ALL SELECT MIN(due_date) FROM actions UNION ALL SELECT MAX(due_date) FROM actions) s`).Scan(&dates[0], &dates[1])
+	if err != nil {
+		return
+	}
+	day := func(unix int64) time.Time {
+		t := time.Unix(unix, 0).In(loc)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	}
+	consider := func(d time.Time) {
+		if !ok || d.Before(first) {
+			first = d
+		}
+		if !ok || d.After(last) {
+			last = d
+		}
+		ok = true
+	}
+	if lo != nil {
+		consider(day(*lo))
+		consider(day(*hi))
+	}
+	for _, s := range dates {
+		if d, perr := time.ParseInLocation(dateLayout, s, loc); perr == nil {
+			consider(d)
+		}
+	}
+	return
+}
+
+// rebuildDays replaces the facts of the local days from..to, every cut.
+func (e *Engine) rebuildDays(ctx context.Context, tx *store.Tx, loc *time.Location, from, to time.Time) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM metric_days WHERE day >= ? AND day <= ?`, from.Format(dateLayout), to.Format(dateLayout)); err != nil {
+		return err
+	}
+	for _, dim := range rolledDims {
+		l := &loader{db: e.DB, loc: loc, lo: from.Unix(), hi: nextMidnight(to).Unix(), by: dim, window: e.window(), data: dayGroups{}}
+		if err := l.everything(ctx); err != nil {
+			return fmt.Errorf("roll up %s: %w", dim, err)
+		}
+		var rows [][]any
+		for day, groups := range l.data {
+			for g, f := range groups {
+				rows = append(rows, append([]any{dim, g, day}, f.fields()...))
+			}
+		}
+		if err := store.InsertRows(ctx, tx, "metric_days", append([]string{"dim", "grp", "day"}, factColumns...), rows, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rolled reads the rollup's facts of one cut over a range of days.
+func (e *Engine) rolled(ctx context.Context, by string, from, to time.Time) (dayGroups, error) {
+	rows, err := e.DB.Query(ctx, `SELECT grp, day, `+strings.Join(factColumns, ", ")+` FROM metric_days WHERE dim = ? AND day >= ? AND day <= ?`,
+		by, from.Format(dateLayout), to.Format(dateLayout))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	data := dayGroups{}
+	for rows.Next() {
+		var grp, day string
+		f := &facts{}
+		if err := rows.Scan(append([]any{&grp, &day}, f.pointers()...)...); err != nil {
+			return nil, err
+		}
+		data.at(day, grp).add(f)
+	}
+	return data, rows.Err()
+}
