@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -109,11 +108,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	window := e.window()
 	var data dayGroups
 	if e.Raw {
-		l := &loader{db: e.DB, loc: loc, lo: from.Unix(), hi: nextMidnight(to).Unix(), by: q.By, window: window, data: dayGroups{}}
+		l := newLoader(e.DB, loc, from, to, []string{q.By}, window)
 		if err := l.load(ctx, q.Metric); err != nil {
 			return res, err
 		}
-		data = l.data
+		data = l.data[q.By]
 	} else {
 		if err := e.Refresh(ctx); err != nil {
 			return res, fmt.Errorf("refresh the metrics rollup: %w", err)
@@ -279,120 +278,3 @@ func value(metric string, f *facts, supportCost, orders float64, label string, s
 
 // round keeps six decimals, so sums of cents print as exact amounts.
 func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
-
-// loader reads raw rows into day facts.
-type loader struct {
-	db     *store.DB
-	loc    *time.Location
-	lo, hi int64
-	by     string
-	window time.Duration
-	data   dayGroups
-}
-
-func (l *loader) load(ctx context.Context, metric string) error {
-	needs := map[string][]func(context.Context) error{
-		"orders":                   {l.orders},
-		"net_revenue":              {l.orders},
-		"returns_cost":             {l.orders},
-		"cpo_cohort":               {l.orders},
-		"contact_rate":             {l.orders},
-		"contacts":                 {l.contacts},
-		"repeat_contact_rate":      {l.contacts},
-		"cpo":                      {l.orders, l.contacts},
-		"support_cost":             {l.orders, l.contacts, l.fixedCosts},
-		"support_cost_per_order":   {l.orders, l.contacts, l.fixedCosts},
-		"contribution_per_order":   {l.orders, l.contacts, l.fixedCosts},
-		"return_cost_ratio":        {l.orders},
-		"variable_cost_ratio":      {l.orders, l.contacts, l.fixedCosts},
-		"demand":                   {l.contacts, l.sessions},
-		"self_service_rate":        {l.contacts, l.sessions},
-		"owner_completion_rate":    {l.actions},
-		"first_contact_resolution": {l.conversations},
-	}
-	for _, fn := range needs[metric] {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// orderGroup is the SQL for an order dimension's value of order o.
-func orderGroup(dim string) string {
-	switch dim {
-	case "customer_type":
-		return `CASE WHEN o.customer_id IS NULL OR NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id
-			AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id))) THEN 'new' ELSE 'returning' END`
-	case "first_order_month":
-		// The month is cut in the store's time zone in Go (see groupValue).
-		return `CAST(COALESCE((SELECT MIN(p.placed_at) FROM orders p WHERE p.customer_id = o.customer_id), o.placed_at) AS TEXT)`
-	case "":
-		return `''`
-	default:
-		return `o.` + dim
-	}
-}
-
-func (l *loader) groupValue(raw sql.NullString) string {
-	if !raw.Valid {
-		return NoOrder
-	}
-	v := raw.String
-	if l.by == "first_order_month" {
-		var unix int64
-		fmt.Sscan(v, &unix)
-		return time.Unix(unix, 0).In(l.loc).Format("2006-01")
-	}
-	if v == "" {
-		return NoValue
-	}
-	return v
-}
-
-// processed is DESIGN §2.2: not a test order, and not cancelled before it
-// was fulfilled.
-const processed = `o.status <> 'test' AND NOT ((o.cancelled_at IS NOT NULL OR o.status = 'cancelled')
-	AND (o.fulfilled_at IS NULL OR (o.cancelled_at IS NOT NULL AND o.cancelled_at < o.fulfilled_at)))`
-
-func (l *loader) orders(ctx context.Context) error {
-	dim := ""
-	if slices.Contains(OrderDimensions, l.by) {
-		dim = l.by
-	}
-	windowSecs := int64(l.window / time.Second)
-	rows, err := l.db.Query(ctx, `SELECT o.placed_at, `+orderGroup(dim)+`,
-			o.item_revenue - o.discounts + o.shipping_charged, o.cogs, o.fulfillment_cost, o.payment_fees,
-			COALESCE((SELECT SUM(r.refund_amount + r.return_shipping_cost - r.restocked_cogs) FROM returns r WHERE r.order_id = o.id), 0),
-			(SELECT COUNT(*) FROM contacts c WHERE c.order_id = o.id AND c.started_at < o.placed_at + ?)
-		FROM orders o WHERE o.placed_at >= ? AND o.placed_at < ? AND `+processed, windowSecs, l.lo, l.hi)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var placed, net, cogs, ful, fees, ret, cohort int64
-		var group sql.NullString
-		if err := rows.Scan(&placed, &group, &net, &cogs, &ful, &fees, &ret, &cohort); err != nil {
-			return err
-		}
-		day := dayOf(placed, l.loc)
-		targets := []*facts{l.data.at(day, noGroup)}
-		if dim != "" {
-			targets = append(targets, l.data.at(day, l.groupValue(group)))
-		}
-		for _, f := range targets {
-			f.orders++
-			f.netRevenue += float64(net) / 100
-			f.cogs += float64(cogs) / 100
-			f.fulfillment += float64(ful) / 100
-			f.paymentFees += float64(fees) / 100
-			f.returnsCost += float64(ret) / 100
-			f.cohortContacts += float64(cohort)
-			if cohort > 0 {
-				f.ordersWithContact++
-			}
-		}
-	}
-	return rows.Err()
-}

@@ -33,16 +33,6 @@ func (f *facts) pointers() []any {
 		&f.contacts, &f.repeats, &f.supportCost, &f.unownedCost, &f.selfResolved, &f.actionsDue, &f.actionsOnTime, &f.closedConversations, &f.oneContactClosed}
 }
 
-// everything lists every loader, so a refreshed day holds every fact.
-func (l *loader) everything(ctx context.Context) error {
-	for _, fn := range []func(context.Context) error{l.orders, l.contacts, l.fixedCosts, l.sessions, l.actions, l.conversations} {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Refresh brings the rollup up to date: it recomputes the days that writes
 // have touched since the last refresh, or everything when a change reaches
 // every day (a rate, a team, the time zone) or the rollup was never built.
@@ -103,8 +93,17 @@ func (e *Engine) Refresh(ctx context.Context) error {
 			runs = dayRuns(buckets, loc)
 		}
 		for _, r := range runs {
-			if err := e.rebuildDays(ctx, tx, loc, r[0], r[1]); err != nil {
-				return err
+			// Four weeks at a time keeps memory flat however long the
+			// history (every cut of every day is held until written).
+			for from := r[0]; !from.After(r[1]); {
+				to := time.Date(from.Year(), from.Month(), from.Day()+27, 0, 0, 0, 0, loc)
+				if to.After(r[1]) {
+					to = r[1]
+				}
+				if err := e.rebuildDays(ctx, tx, loc, from, to); err != nil {
+					return err
+				}
+				from = nextMidnight(to)
 			}
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM metric_dirty`)
@@ -196,22 +195,19 @@ func (e *Engine) rebuildDays(ctx context.Context, tx *store.Tx, loc *time.Locati
 	if _, err := tx.Exec(ctx, `DELETE FROM metric_days WHERE day >= ? AND day <= ?`, from.Format(dateLayout), to.Format(dateLayout)); err != nil {
 		return err
 	}
+	l := newLoader(e.DB, loc, from, to, rolledDims, e.window())
+	if err := l.everything(ctx); err != nil {
+		return fmt.Errorf("roll up the days from %s to %s: %w", from.Format(dateLayout), to.Format(dateLayout), err)
+	}
+	var rows [][]any
 	for _, dim := range rolledDims {
-		l := &loader{db: e.DB, loc: loc, lo: from.Unix(), hi: nextMidnight(to).Unix(), by: dim, window: e.window(), data: dayGroups{}}
-		if err := l.everything(ctx); err != nil {
-			return fmt.Errorf("roll up %s: %w", dim, err)
-		}
-		var rows [][]any
-		for day, groups := range l.data {
+		for day, groups := range l.data[dim] {
 			for g, f := range groups {
 				rows = append(rows, append([]any{dim, g, day}, f.fields()...))
 			}
 		}
-		if err := store.InsertRows(ctx, tx, "metric_days", append([]string{"dim", "grp", "day"}, factColumns...), rows, ""); err != nil {
-			return err
-		}
 	}
-	return nil
+	return store.InsertRows(ctx, tx, "metric_days", append([]string{"dim", "grp", "day"}, factColumns...), rows, "")
 }
 
 // rolled reads the rollup's facts of one cut over a range of days.
