@@ -43,6 +43,7 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 	by := fs.String("by", "", "cut by a `DIMENSION`")
 	format := fs.String("format", "table", "table, csv or json")
 	raw := fs.Bool("raw", false, "compute from the raw rows, not the rollups")
+	adjusted := fs.Bool("return-adjusted", false, "estimate the returns still to come of recent periods (returns_cost, contribution_per_order, return_cost_ratio, variable_cost_ratio)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	engine := &metrics.Engine{DB: db, Raw: *raw}
-	res, err := engine.Run(ctx, metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by})
+	res, err := engine.Run(ctx, metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by, ReturnAdjusted: *adjusted})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,13 @@ var (
 	demandSide  = []string{"demand", "self_service_rate"}
 )
 
+// returnAdjustable are the metrics whose returns can be estimated.
+var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
+
+// trailingMature is how many of a cohort's most recent mature periods give
+// the return rate its immature periods are estimated with.
+const trailingMature = 4
+
 // check validates a query and fills its defaults.
 func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *time.Location, err error) {
 	var p domain.Problems
@@ -53,6 +60,9 @@ func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *
 		q.Grain = "week"
 	}
 	p.OneOf("grain", q.Grain, Grains...)
+	if q.ReturnAdjusted && !slices.Contains(returnAdjustable, q.Metric) {
+		p.Add("return_adjusted", "applies to %s, not %s", strings.Join(returnAdjustable, ", "), q.Metric)
+	}
 	if q.By != "" {
 		if !slices.Contains(Dimensions, q.By) {
 			p.Add("by", "%q is not a dimension: use one of %s", q.By, strings.Join(Dimensions, ", "))
@@ -104,8 +114,13 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, Rows: []Row{}}
+	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, ReturnAdjusted: q.ReturnAdjusted, Rows: []Row{}}
 	window := e.window()
+	_, firstShown := period(from, q.Grain)
+	if q.ReturnAdjusted {
+		// Read back far enough to find mature periods to learn from.
+		from = time.Date(from.Year(), from.Month(), from.Day()-int(window/(24*time.Hour))-trailingMature*31, 0, 0, 0, 0, loc)
+	}
 	var data dayGroups
 	if e.Raw {
 		l := newLoader(e.DB, loc, from, to, []string{q.By}, window)
@@ -156,14 +171,53 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		now = e.Now()
 	}
 	orderCut := slices.Contains(OrderDimensions, q.By)
+	isMature := func(p string) bool { return !now.Before(periodEnd(starts[p], q.Grain).Add(window)) }
+	// rate is each cohort's return rate over its most recent mature periods.
+	rate := map[string]float64{}
+	if q.ReturnAdjusted {
+		for _, g := range append([]string{noGroup}, groupList...) {
+			var ret, net float64
+			n := 0
+			for i := len(periods) - 1; i >= 0 && n < trailingMature; i-- {
+				if f := sums[key{periods[i], g}]; f != nil && isMature(periods[i]) && f.orders > 0 {
+					ret += f.returnsCost
+					net += f.netRevenue
+					n++
+				}
+			}
+			if net > 0 {
+				rate[g] = ret / net
+			}
+		}
+	}
+	// adjust adds a cohort's estimated missing returns to an immature
+	// period's facts.
+	adjust := func(p, g string, f *facts) (*facts, *float64) {
+		if !q.ReturnAdjusted || isMature(p) {
+			return f, nil
+		}
+		est := max(0, round(rate[g]*f.netRevenue-f.returnsCost))
+		adjusted := *f
+		adjusted.returnsCost += est
+		return &adjusted, &est
+	}
 	for _, p := range periods {
+		if starts[p].Before(firstShown) {
+			continue
+		}
 		all := sums[key{p, noGroup}] // store-wide facts
 		if all == nil {
 			all = &facts{}
 		}
-		mature := !now.Before(periodEnd(starts[p], q.Grain).Add(window))
+		mature := isMature(p)
 		if q.By == "" {
-			res.Rows = append(res.Rows, value(q.Metric, all, all.supportCost, all.orders, p, starts[p], mature, nil))
+			f, est := adjust(p, noGroup, all)
+			row := value(q.Metric, f, all.supportCost, all.orders, p, starts[p], mature, nil)
+			row.EstimatedReturns = est
+			if q.ReturnAdjusted {
+				row.Mature = &mature
+			}
+			res.Rows = append(res.Rows, row)
 			continue
 		}
 		for _, g := range groupList {
@@ -189,7 +243,13 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 				}
 			}
 			group := g
-			res.Rows = append(res.Rows, value(q.Metric, f, f.supportCost+all.unownedCost*share, orders, p, starts[p], mature, &group))
+			adjusted, est := adjust(p, g, f)
+			row := value(q.Metric, adjusted, f.supportCost+all.unownedCost*share, orders, p, starts[p], mature, &group)
+			row.EstimatedReturns = est
+			if q.ReturnAdjusted {
+				row.Mature = &mature
+			}
+			res.Rows = append(res.Rows, row)
 		}
 	}
 	return res, nil

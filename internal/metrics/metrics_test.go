@@ -329,3 +329,61 @@ func TestDemandOwnersConversationsAndCustomers(t *testing.T) {
 		check("first_contact_resolution", "", "", 0.5, 1, 2)
 	})
 }
+
+// Weeks whose returns are not in yet get them estimated from the cohort's
+// recent mature weeks, and say which part is estimated.
+func TestReturnAdjustment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var orders, returns []string
+		for w := 0; w < 8; w++ { // Tuesdays of 2026-W02 … W09
+			day := time.Date(2026, 1, 6+7*w, 10, 0, 0, 0, time.UTC)
+			for _, code := range []string{"", "SPRING30"} {
+				id := fmt.Sprintf("W%d%s", w, code)
+				orders = append(orders, fmt.Sprintf("%s,%s,1000,%s", id, day.Format("2006-01-02 15:04:05"), code))
+				refund := map[bool]int{true: 100, false: 20}[w < 3] // 10% in, or 2% so far
+				if code != "" {
+					refund *= 3 // the code's buyers return three times as much
+				}
+				returns = append(returns, fmt.Sprintf("R%s,%s,%s,%d", id, id, day.AddDate(0, 0, 10).Format("2006-01-02 15:04:05"), refund))
+			}
+		}
+		importCSV(t, db, "orders", "order_id,placed_at,item_revenue,discount_code", orders)
+		importCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount", returns)
+		e := &metrics.Engine{DB: db, Now: func() time.Time { return time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) }}
+		res, err := e.Run(ctx, metrics.Query{Metric: "returns_cost", From: "2026-01-05", To: "2026-03-01", By: "discount_code", ReturnAdjusted: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.ReturnAdjusted || len(res.Rows) != 16 {
+			t.Fatalf("%d rows: %+v", len(res.Rows), res)
+		}
+		for _, r := range res.Rows {
+			week, group := r.Period, *r.Group
+			// W02..W04 ended more than 30 days before 2 March: mature.
+			mature := week <= "2026-W04"
+			wantRate, actual := 0.10, 20.0
+			if group == "SPRING30" {
+				wantRate, actual = 0.30, 60
+			}
+			if mature {
+				if r.EstimatedReturns != nil || *r.Value != wantRate*1000 || !*r.Mature {
+					t.Errorf("%s %s (mature): %+v", week, group, r)
+				}
+				continue
+			}
+			est := wantRate*1000 - actual
+			if r.EstimatedReturns == nil || !near(*r.EstimatedReturns, est) || !near(*r.Value, wantRate*1000) || *r.Mature {
+				t.Errorf("%s %s: estimated %v value %v, want %v and %v", week, group, r.EstimatedReturns, *r.Value, est, wantRate*1000)
+			}
+		}
+		// Without adjustment the same weeks show only what has arrived.
+		plain, _ := e.Run(ctx, metrics.Query{Metric: "returns_cost", From: "2026-02-23", To: "2026-03-01"})
+		if *plain.Rows[0].Value != 80 {
+			t.Errorf("unadjusted W09: %v", *plain.Rows[0].Value)
+		}
+		if _, err := e.Run(ctx, metrics.Query{Metric: "cpo", From: "2026-01-05", To: "2026-03-01", ReturnAdjusted: true}); err == nil || !strings.Contains(err.Error(), "return_adjusted:") {
+			t.Errorf("return adjustment of cpo: %v", err)
+		}
+	})
+}

@@ -52,6 +52,9 @@ func (r Result) table() (header []string, rows [][]string) {
 	if cohort {
 		header = append(header, "mature")
 	}
+	if r.ReturnAdjusted {
+		header = append(header, "estimated_returns")
+	}
 	for _, row := range r.Rows {
 		line := []string{row.Period, row.Start}
 		if r.By != "" {
@@ -68,6 +71,13 @@ func (r Result) table() (header []string, rows [][]string) {
 		line = append(line, v, strconv.FormatFloat(row.Numerator, 'f', -1, 64), strconv.FormatFloat(row.Denominator, 'f', -1, 64))
 		if cohort {
 			line = append(line, strconv.FormatBool(row.Mature != nil && *row.Mature))
+		}
+		if r.ReturnAdjusted {
+			e := "0"
+			if row.EstimatedReturns != nil {
+				e = strconv.FormatFloat(*row.EstimatedReturns, 'f', -1, 64)
+			}
+			line = append(line, e)
 		}
 		rows = append(rows, line)
 	}

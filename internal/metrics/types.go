@@ -31,6 +31,11 @@ type Query struct {
 	To     string // YYYY-MM-DD, inclusive
 	Grain  string // day, week (ISO, Monday to Sunday) or month
 	By     string // a dimension, or "" for the whole store
+	// ReturnAdjusted estimates the returns still to come for periods whose
+	// returns are not in yet (DESIGN §2.3 "Return adjustment"); for
+	// returns_cost, contribution_per_order, return_cost_ratio and
+	// variable_cost_ratio.
+	ReturnAdjusted bool
 }
 
 // Result is a metric's series.
@@ -38,7 +43,10 @@ type Result struct {
 	Metric string `json:"metric"`
 	Grain  string `json:"grain"`
 	By     string `json:"by,omitempty"`
-	Rows   []Row  `json:"rows"`
+	// ReturnAdjusted says the figures include estimated returns; each
+	// row's estimated part is in its "estimated_returns".
+	ReturnAdjusted bool  `json:"return_adjusted,omitempty"`
+	Rows           []Row `json:"rows"`
 }
 
 // Row is one period (and group) of a series.
@@ -53,4 +61,7 @@ type Row struct {
 	// Mature is set for order-cohort metrics: whether the attribution
 	// window of every order in the period has passed.
 	Mature *bool `json:"mature,omitempty"`
+	// EstimatedReturns is the part of the returns cost that is estimated,
+	// not yet arrived, when the query is return-adjusted.
+	EstimatedReturns *float64 `json:"estimated_returns,omitempty"`
 }
