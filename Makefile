@@ -5,10 +5,28 @@ DEMO_DB  ?= quietdesk.db
 ADDR     ?= 127.0.0.1:8080
 export CGO_ENABLED := 0
 
-.PHONY: build demo test bench vet clean
+.PHONY: build demo test bench vet clean assets
 
-build:
+build: assets
 	$(GO) build -o $(BIN) ./cmd/quietdesk
+
+# The web UI's third-party files (the chart library): installed from npm as
+# package-lock.json pins them, without running any package's scripts, and
+# copied where //go:embed picks them up. Never edited or committed.
+VENDOR := internal/web/static/vendor
+UPLOT  := node_modules/uplot
+assets: $(VENDOR)/uPlot.iife.min.js $(VENDOR)/uPlot.min.css $(VENDOR)/uPlot.LICENSE
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(VENDOR)/uPlot.iife.min.js: node_modules/.package-lock.json
+	cp $(UPLOT)/dist/uPlot.iife.min.js $@
+$(VENDOR)/uPlot.min.css: node_modules/.package-lock.json
+	cp $(UPLOT)/dist/uPlot.min.css $@
+$(VENDOR)/uPlot.LICENSE: node_modules/.package-lock.json
+	cp $(UPLOT)/LICENSE $@
 
 # Builds, creates $(DEMO_DB) with the sample store and serves it.
 demo: build
@@ -16,7 +34,7 @@ demo: build
 
 # Every test. PostgreSQL tests run when $$QUIETDESK_TEST_PG names a server
 # (scripts/pg-test-server.sh starts one); CI makes them required.
-test: vet
+test: assets vet
 	$(GO) test -count=1 -timeout 14m ./...
 
 vet:
@@ -33,4 +51,4 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/bench/
 
 clean:
-	rm -rf bin
+	rm -rf bin node_modules $(VENDOR)/uPlot.*

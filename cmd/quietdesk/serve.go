@@ -6,16 +6,24 @@ import (
 	"log/slog"
 	"time"
 
+	"quietdesk/internal/auth"
 	"quietdesk/internal/web"
 )
 
 func init() {
-	register(&command{name: "serve", summary: "serve the JSON API over HTTP", usage: "[--addr HOST:PORT] [--db DSN]", run: runServe})
+	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--db DSN]", run: runServe})
 }
 
-const serveHelp = `Serves the JSON API under /api/v1 (its OpenAPI document is at
-/api/v1/openapi.json) and GET /healthz. API requests need a token:
-quietdesk token create --name NAME --scope ingest.
+const serveHelp = `Serves the web UI (Overview, Cohorts, Explore) at /, the JSON API under
+/api/v1 (its OpenAPI document is at /api/v1/openapi.json) and GET /healthz.
+
+People log in with an email and a password: quietdesk user add --email E
+--role analyst. API requests need a token: quietdesk token create --name NAME
+--scope ingest.
+
+Behind a reverse proxy that terminates HTTPS, pass --behind-proxy so that
+session cookies are marked Secure and login limits count the client's
+address (from X-Forwarded-Proto and X-Forwarded-For, which the proxy must set).
 
 Logs one line per request on stderr. On SIGINT or SIGTERM it stops accepting
 connections and waits for the requests in flight, so their writes finish.`
@@ -25,6 +33,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on this `HOST:PORT` (port 0 picks a free one)")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on a signal, how long to wait for requests in flight")
 	logFormat := fs.String("log-format", "text", "log as text or json")
+	behindProxy := fs.Bool("behind-proxy", false, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +53,10 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer db.Close()
 
 	srv := web.New(db, log)
+	srv.BehindProxy = *behindProxy
+	if users, err := auth.Users(ctx, db); err == nil && len(users) == 0 {
+		log.Warn("nobody can log in to the web UI yet", "fix", "quietdesk user add --email EMAIL --role admin")
+	}
 	bound, err := srv.Start(ctx, *addr)
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
-// Package auth keeps who may do what: API tokens with scopes (and, later,
-// users, roles and sessions).
+// Package auth keeps who may do what: API tokens with scopes for programs,
+// and for people users with roles, passwords and browser sessions.
 package auth
 
 import (

@@ -12,6 +12,7 @@ import (
 const (
 	eTooLarge    = "too_large"
 	eUnavailable = "unavailable"
+	eRateLimited = "rate_limited"
 )
 
 // statuses maps error codes to HTTP statuses; it is the only such mapping.
@@ -24,6 +25,15 @@ var statuses = map[string]int{
 	domain.EInternal:     http.StatusInternalServerError,
 	eTooLarge:            http.StatusRequestEntityTooLarge,
 	eUnavailable:         http.StatusServiceUnavailable,
+	eRateLimited:         http.StatusTooManyRequests,
+}
+
+// statusOf is the HTTP status of an error code.
+func statusOf(code string) int {
+	if status, ok := statuses[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
 }
 
 type errorBody struct {
@@ -36,10 +46,12 @@ type errorDetail struct {
 	Fields  []domain.FieldError `json:"fields,omitempty"`
 }
 
-// writeError is the one place an error becomes an HTTP response:
+// writeError is the one place an error becomes an HTTP response. The API
+// answers
 //
 //	{"error": {"code": "invalid", "message": "...", "fields": [{"item": 3, "field": "placed_at", "reason": "..."}]}}
 //
+// and a page answers with the same status and message as an HTML page.
 // Errors without a code are internal: they are logged, and the client gets
 // no detail, since it could not act on it and it may reveal the database.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -54,9 +66,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	status, ok := statuses[detail.Code]
-	if !ok {
-		status = http.StatusInternalServerError
+	status := statusOf(detail.Code)
+	if isPage(r) {
+		s.errorPage(w, r, status, detail)
+		return
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="quietdesk"`)

@@ -231,6 +231,16 @@ func TestOpenAPIMatchesRealTraffic(t *testing.T) {
 			exchange("POST", v.path, auth, marshal(v.item), 200)
 			exchange("POST", v.path, auth, marshal(batch(v.item)), 200)
 		}
+		read := "Bearer " + a.read
+		metrics := "/api/v1/metrics?from=2026-03-02&to=2026-03-15&metric="
+		exchange("GET", metrics+"cpo", read, nil, 200)
+		exchange("GET", metrics+"cpo&grain=day&by=channel&format=csv", read, nil, 200)
+		exchange("GET", metrics+"cpo_cohort&by=sales_channel&format=json", read, nil, 200)
+		exchange("GET", metrics+"self_service_rate&grain=month", read, nil, 200)
+		exchange("GET", "/api/v1/metrics?metric=contribution_per_order&return_adjusted=true&by=carrier", read, nil, 200)
+		exchange("GET", "/api/v1/metrics?grain=day", read, nil, 400)
+		exchange("GET", metrics+"cpo", "", nil, 401)
+		exchange("GET", metrics+"cpo", auth, nil, 403)
 		exchange("POST", "/api/v1/orders", auth, marshal(obj{"order_id": "X", "placed_at": "soon"}), 400)
 		exchange("POST", "/api/v1/orders", "", marshal(order("Y")), 401)
 		exchange("POST", "/api/v1/orders", "Bearer "+a.read, marshal(order("Y")), 403)

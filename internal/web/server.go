@@ -1,6 +1,6 @@
-// Package web is Quietdesk's HTTP side: the JSON API under /api/v1 (and,
-// later, the pages). Every route is in the table in routes; every error
-// becomes an HTTP response in writeError.
+// Package web is Quietdesk's HTTP side: the JSON API under /api/v1 and the
+// pages people log in to. Every route is in the table in routes; every
+// error becomes an HTTP response in writeError.
 package web
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/ingest"
+	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 )
 
@@ -21,14 +22,32 @@ import (
 type Server struct {
 	db  *store.DB
 	log *slog.Logger
-	// Now is the clock (token last-use stamps); tests replace it.
+	// Now is the clock (token last-use stamps, sessions, login limits, the
+	// dashboard's "this week"); tests replace it.
 	Now func() time.Time
 	// MaxBodyBytes bounds a request body. The default fits a batch of 5,000
 	// items with room to spare; a larger body gets 413.
 	MaxBodyBytes int64
+	// Metrics answers the dashboards and GET /api/v1/metrics: the metrics
+	// engine over db, or a fake in tests.
+	Metrics MetricsSource
+	// BehindProxy trusts X-Forwarded-For and X-Forwarded-Proto from a
+	// reverse proxy: the client's address for login limits, and whether the
+	// browser spoke HTTPS for the session cookie's Secure flag. Set it only
+	// when every request comes through a proxy that sets both.
+	BehindProxy bool
 
-	handler http.Handler
-	http    *http.Server
+	pages       *templates
+	assets      *assets
+	logins      *loginLimiter
+	crossOrigin *http.CrossOriginProtection
+	handler     http.Handler
+	http        *http.Server
+}
+
+// MetricsSource computes a metric's series, as metrics.Engine does.
+type MetricsSource interface {
+	Run(ctx context.Context, q metrics.Query) (metrics.Result, error)
 }
 
 // MaxItems is the most items one ingest request may carry.
@@ -39,46 +58,77 @@ func New(db *store.DB, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: db, log: log, Now: time.Now, MaxBodyBytes: 32 << 20}
+	s := &Server{db: db, log: log, Now: time.Now, MaxBodyBytes: 32 << 20,
+		logins: newLoginLimiter(loginFailures, loginWindow), crossOrigin: http.NewCrossOriginProtection()}
+	s.Metrics = &metrics.Engine{DB: db, Now: func() time.Time { return s.Now() }}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		panic(err)
+	}
+	// Templates are part of the binary: one that does not parse, or names
+	// a template that does not exist, is a bug, found here at start-up
+	// (and by every test) rather than when someone opens the page.
+	if s.pages, err = parseTemplates(s.templateFuncs()); err != nil {
+		panic(err)
+	}
+	if s.assets.missing != "" {
+		log.Error("the chart library is not in this build: charts will not draw", "missing", s.assets.missing, "fix", "run make assets, then build again")
+	}
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
 		mux.Handle(r.pattern, r.handler)
 	}
-	s.handler = s.logRequests(s.recoverPanics(s.limitBody(mux)))
+	s.handler = s.logRequests(s.recoverPanics(s.securityHeaders(s.limitBody(s.pageNotFound(mux)))))
 	return s
 }
 
-// route is one entry of the route table: a net/http pattern and its handler.
+// route is one entry of the route table: a net/http pattern, its handler,
+// and whether it is a page (for browsers, outside the OpenAPI document).
 type route struct {
 	pattern string
 	handler http.Handler
+	page    bool
 }
 
-// routes is the one route table. Each ingest route takes one item or
-// {"items": [...]} of one kind; see openapi.json.
+// routes is the one route table: the API first, then the pages. Each
+// ingest route takes one item or {"items": [...]} of one kind; see
+// openapi.json. Pages need a logged-in user; page(roles) names the roles a
+// page is for, and every form they post is checked for CSRF.
 func (s *Server) routes() []route {
+	dashboards := []string{auth.RoleAdmin, auth.RoleAnalyst}
 	return []route{
-		{"GET /healthz", s.handle(s.healthz)},
-		{"GET /api/v1/openapi.json", s.handle(s.openAPI)},
+		{"GET /healthz", s.handle(s.healthz), false},
+		{"GET /api/v1/openapi.json", s.handle(s.openAPI), false},
+		{"GET /api/v1/metrics", s.readAccess(s.handle(s.getMetrics)), false},
 
-		{"POST /api/v1/orders", s.need(auth.ScopeIngest, s.ingest(ingest.Orders))},
-		{"POST /api/v1/order_lines", s.need(auth.ScopeIngest, s.ingest(ingest.OrderLines))},
-		{"POST /api/v1/returns", s.need(auth.ScopeIngest, s.ingest(ingest.Returns))},
-		{"POST /api/v1/fulfillment_events", s.need(auth.ScopeIngest, s.ingest(ingest.FulfillmentEvents))},
-		{"POST /api/v1/contacts", s.need(auth.ScopeIngest, s.ingest(ingest.Contacts))},
-		{"POST /api/v1/self_service", s.need(auth.ScopeIngest, s.ingest(ingest.SelfService))},
-		{"POST /api/v1/costs", s.need(auth.ScopeIngest, s.ingest(ingest.Costs))},
-		{"POST /api/v1/actions", s.need(auth.ScopeIngest, s.ingest(ingest.Actions))},
-		{"POST /api/v1/messages", s.need(auth.ScopeIngest, s.handle(s.postMessages))},
+		{"POST /api/v1/orders", s.need(auth.ScopeIngest, s.ingest(ingest.Orders)), false},
+		{"POST /api/v1/order_lines", s.need(auth.ScopeIngest, s.ingest(ingest.OrderLines)), false},
+		{"POST /api/v1/returns", s.need(auth.ScopeIngest, s.ingest(ingest.Returns)), false},
+		{"POST /api/v1/fulfillment_events", s.need(auth.ScopeIngest, s.ingest(ingest.FulfillmentEvents)), false},
+		{"POST /api/v1/contacts", s.need(auth.ScopeIngest, s.ingest(ingest.Contacts)), false},
+		{"POST /api/v1/self_service", s.need(auth.ScopeIngest, s.ingest(ingest.SelfService)), false},
+		{"POST /api/v1/costs", s.need(auth.ScopeIngest, s.ingest(ingest.Costs)), false},
+		{"POST /api/v1/actions", s.need(auth.ScopeIngest, s.ingest(ingest.Actions)), false},
+		{"POST /api/v1/messages", s.need(auth.ScopeIngest, s.handle(s.postMessages)), false},
+
+		{"GET /login", s.handle(s.loginForm), true},
+		{"POST /login", s.handle(s.login), true},
+		{"POST /logout", s.page(nil, s.logout), true},
+		{"GET /{$}", s.page(nil, s.home), true},
+		{"GET /cohorts", s.page(dashboards, s.cohorts), true},
+		{"GET /explore", s.page(dashboards, s.explore), true},
+		{"GET /static/{file...}", s.assets.handler(), true},
 	}
 }
 
-// Routes lists the route patterns ("POST /api/v1/orders"), so that a test
-// can hold the OpenAPI document to exactly these.
+// Routes lists the API's route patterns ("POST /api/v1/orders"), so that
+// a test can hold the OpenAPI document to exactly these.
 func (s *Server) Routes() []string {
 	var out []string
 	for _, r := range s.routes() {
-		out = append(out, r.pattern)
+		if !r.page {
+			out = append(out, r.pattern)
+		}
 	}
 	return out
 }

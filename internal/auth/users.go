@@ -1,0 +1,212 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// Roles of people who log in.
+const (
+	RoleAdmin   = "admin"   // everything, and later the settings and users
+	RoleAnalyst = "analyst" // the dashboards: metrics, cohorts, reviews
+	RoleAgent   = "agent"   // the desk: inbox and timelines
+)
+
+// Roles lists every role, in the order help texts show them.
+var Roles = []string{RoleAdmin, RoleAnalyst, RoleAgent}
+
+// Password limits. bcrypt reads at most 72 bytes; a longer password would
+// be silently cut, so it is refused instead.
+const (
+	MinPasswordLength = 10
+	maxPasswordBytes  = 72
+)
+
+// passwordCost is the bcrypt work factor: about 0.1 s per check on one
+// core, slow for an attacker with a stolen table, quick enough for a login.
+// Hashes made with a lower cost are upgraded at the next login.
+const passwordCost = 11
+
+// User is a person who logs in to the web UI.
+type User struct {
+	ID                int64     `json:"id"`
+	Email             string    `json:"email"`
+	Role              string    `json:"role"`
+	CreatedAt         time.Time `json:"created_at"`
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+}
+
+// SeesDashboards reports whether the user's role reads the metrics pages
+// and the metrics API.
+func (u User) SeesDashboards() bool { return u.Role == RoleAdmin || u.Role == RoleAnalyst }
+
+// AddUser stores a new user with a password.
+func AddUser(ctx context.Context, db *store.DB, email, role, password string, now time.Time) (User, error) {
+	email, p := cleanEmail(email)
+	role = strings.ToLower(strings.TrimSpace(role))
+	if !slices.Contains(Roles, role) {
+		p.Add("role", "%q is not a role: use %s", role, strings.Join(Roles, ", "))
+	}
+	p = append(p, checkPassword(password)...)
+	if len(p) > 0 {
+		return User{}, &domain.Error{Code: domain.EInvalid, Message: "cannot add the user", Fields: p}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{Email: email, Role: role, CreatedAt: now.Truncate(time.Second), PasswordChangedAt: now.Truncate(time.Second)}
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE email = ?`, email).Scan(&one)
+		if err == nil {
+			return domain.Errorf(domain.EConflict, "there is already a user %s: change the password with quietdesk user passwd --email %s", email, email)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO users (email, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			email, role, string(hash), now.Unix(), now.Unix()).Scan(&u.ID)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// SetPassword changes a user's password and ends every session of theirs,
+// so a password changed because it leaked locks the holder out at once.
+func SetPassword(ctx context.Context, db *store.DB, email, password string, now time.Time) error {
+	email, p := cleanEmail(email)
+	p = append(p, checkPassword(password)...)
+	if len(p) > 0 {
+		return &domain.Error{Code: domain.EInvalid, Message: "cannot change the password", Fields: p}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost)
+	if err != nil {
+		return err
+	}
+	return db.WriteTx(ctx, func(tx *store.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE email = ? RETURNING id`, string(hash), now.Unix(), email).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.ENotFound, "there is no user %s (quietdesk user list shows them)", email)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+		return err
+	})
+}
+
+// Users returns every user, oldest first.
+func Users(ctx context.Context, db *store.DB) ([]User, error) {
+	rows, err := db.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// errBadLogin is the one answer to a wrong email or a wrong password, so
+// the login form does not tell which emails have accounts.
+var errBadLogin = domain.Errorf(domain.EUnauthorized, "wrong email or password")
+
+// Authenticate returns the user whose email and password these are.
+func Authenticate(ctx context.Context, db *store.DB, email, password string) (User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var hash string
+	row := db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = ?`, email)
+	u, err := scanUser(row, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Spend the same time as for a real account: the answer's delay
+		// must not tell which emails exist.
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return User{}, errBadLogin
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return User{}, errBadLogin
+	}
+	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < passwordCost {
+		if better, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost); err == nil {
+			// Bookkeeping: the login stands when the upgrade cannot be written.
+			db.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, string(better), u.ID, hash)
+		}
+	}
+	return u, nil
+}
+
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), passwordCost)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// GeneratePassword returns a random password of 26 characters from
+// rand.Text's alphabet (A–Z, 2–7): 130 bits, easy to copy, nothing to
+// mistake for something else.
+func GeneratePassword() string { return rand.Text() }
+
+func cleanEmail(email string) (string, domain.Problems) {
+	var p domain.Problems
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		p.Add("email", "is required")
+		return email, p
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		p.Add("email", "%q is not an email address", email)
+	}
+	return email, p
+}
+
+func checkPassword(password string) domain.Problems {
+	var p domain.Problems
+	switch {
+	case len([]rune(password)) < MinPasswordLength:
+		p.Add("password", "must have at least %d characters", MinPasswordLength)
+	case len(password) > maxPasswordBytes:
+		p.Add("password", "must have at most %d bytes", maxPasswordBytes)
+	}
+	return p
+}
+
+const userColumns = `id, email, role, created_at, password_changed_at`
+
+func scanUser(row interface{ Scan(...any) error }, more ...any) (User, error) {
+	var u User
+	var created, changed int64
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &created, &changed}, more...)...); err != nil {
+		return u, err
+	}
+	u.CreatedAt = time.Unix(created, 0)
+	u.PasswordChangedAt = time.Unix(changed, 0)
+	return u, nil
+}

@@ -1,0 +1,245 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"quietdesk/internal/store"
+	"quietdesk/internal/store/storetest"
+)
+
+// chromium starts Debian's Chromium, headless, for one test. Without it
+// the test is skipped, unless QUIETDESK_REQUIRE_BROWSER is set (CI sets
+// it), when it fails. It returns the page's context and a func that lists
+// the console errors, uncaught exceptions and failed loads (missing files,
+// content the security policy refused) seen so far.
+func chromium(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	path := os.Getenv("QUIETDESK_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("QUIETDESK_REQUIRE_BROWSER") != "" {
+			t.Fatalf("QUIETDESK_REQUIRE_BROWSER is set but there is no browser at %s (apt-get install chromium): %v", path, err)
+		}
+		t.Skipf("browser tests skipped: no Chromium at %s (set QUIETDESK_CHROMIUM, or apt-get install chromium)", path)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root, where the sandbox cannot start
+		chromedp.DisableGPU,
+		// The machine has no network but loopback: no calls home.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	if err := chromedp.Do(ctx); err != nil {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		t.Fatalf("start Chromium at %s: %v", path, err)
+	}
+
+	var mu sync.Mutex
+	var problems []string
+	var reading sync.WaitGroup
+	messages := chromedp.Console(ctx)
+	reading.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case chromedp.ConsoleError, chromedp.ConsoleException, "assert":
+				mu.Lock()
+				problems = append(problems, m.String()+" at "+m.URL)
+				mu.Unlock()
+			}
+		}
+	})
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		reading.Wait()
+	})
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(problems)
+	}
+}
+
+// paintedPixels counts, for each chart on the page, the canvas pixels in
+// its first line's colour: a chart that drew its line has many.
+const paintedPixels = `Array.from(document.querySelectorAll('.chart')).map((el) => {
+  const c = el.querySelector('canvas');
+  if (!c || !c.width || !c.height) { return 0; }
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 200 && Math.abs(d[i] - 37) < 24 && Math.abs(d[i + 1] - 99) < 24 && Math.abs(d[i + 2] - 235) < 24) { n++; }
+  }
+  return n;
+})`
+
+const rowHeads = `Array.from(document.querySelectorAll('#heatmap tbody th')).map((th) => th.textContent)`
+
+// TestBrowser drives the real server in Chromium as a person would: log
+// in, see the Overview's charts drawn, switch the cohorts' dimension, sort
+// and download a table, explore a metric; no console error on the way.
+func TestBrowser(t *testing.T) {
+	ctx, problems := chromium(t)
+	s := startSite(t, storetest.Open(t, store.SQLite))
+	downloads := t.TempDir()
+	fail := func(step string, err error) {
+		t.Helper()
+		t.Fatalf("%s: %v\nthe browser reported: %q", step, err, problems())
+	}
+
+	// Log in: the Overview asks for it, and comes back after.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "analyst@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		// Drawn, or marked broken by app.js when the library is missing.
+		chromedp.WaitVisible(chromedp.CSS(`#card-self_service_rate .chart:is([data-drawn="true"], .broken)`)),
+	)
+	if err != nil {
+		fail("log in and open the Overview", err)
+	}
+	if location, err := chromedp.Run(ctx, chromedp.Location()); err != nil || location != s.url+"/" {
+		t.Errorf("after login the browser is at %s (%v), want the Overview", location, err)
+	}
+	painted, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](paintedPixels))
+	if err != nil {
+		fail("read the charts' pixels", err)
+	}
+	if len(painted) != 5 {
+		t.Errorf("%d charts on the Overview, want 5", len(painted))
+	}
+	for i, n := range painted {
+		if n < 50 {
+			t.Errorf("chart %d has %d pixels of its line: not drawn", i+1, n)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("the browser reported: %q", problems())
+	}
+
+	// Cohorts: switching the dimension redraws the heatmap.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/cohorts"),
+		chromedp.WaitVisible(chromedp.CSS(`#heatmap[data-by="sales_channel"]`)),
+	)
+	if err != nil {
+		fail("open Cohorts", err)
+	}
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](rowHeads))
+	if err != nil {
+		fail("read the heatmap", err)
+	}
+	err = chromedp.Do(ctx,
+		// SetValue fires change, as a person's choice does, and app.js
+		// submits the form on change: no button is pressed.
+		chromedp.SetValue(chromedp.CSS(`select[name="by"]`), "carrier"),
+		chromedp.WaitVisible(chromedp.CSS(`#heatmap[data-by="carrier"]`)),
+	)
+	if err != nil {
+		fail("switch the cohort dimension", err)
+	}
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](rowHeads))
+	if err != nil {
+		fail("read the heatmap again", err)
+	}
+	slices.Sort(before)
+	slices.Sort(after)
+	if !slices.Equal(before, []string{"online", "retail", "wholesale"}) || !slices.Equal(after, []string{"DHL", "PostNL", "Royal Mail", "UPS"}) {
+		t.Errorf("heatmap rows by sales channel %q, then by carrier %q", before, after)
+	}
+
+	// The table sorts by a click on a heading, and the next click reverses.
+	const tableHeads = `Array.from(document.querySelectorAll('#cohort-table tbody th')).map((th) => th.textContent)`
+	var sorted [2][]string
+	for i := range sorted {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cohort-table thead th:first-child`))); err != nil {
+			fail("sort the cohorts", err)
+		}
+		if sorted[i], err = chromedp.Run(ctx, chromedp.Evaluate[[]string](tableHeads)); err != nil {
+			fail("read the cohorts", err)
+		}
+	}
+	if !slices.Equal(sorted[0], []string{"UPS", "Royal Mail", "PostNL", "DHL"}) || !slices.Equal(sorted[1], []string{"DHL", "PostNL", "Royal Mail", "UPS"}) {
+		t.Errorf("sorted by name: %q, then %q", sorted[0], sorted[1])
+	}
+
+	// Download the cohorts table as CSV.
+	progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
+	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: new(true)})
+	if err != nil {
+		fail("allow downloads", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[download][href^="/cohorts?"]`))); err != nil {
+		fail("click the CSV link", err)
+	}
+	var guid string
+	for ev, err := range progress {
+		if err != nil {
+			fail("wait for the download", err)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			guid = ev.GUID
+			break
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(downloads, guid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 5 || lines[0] != "carrier,cpo,numerator,denominator,last_week,change_vs_week_before" {
+		t.Errorf("downloaded CSV:\n%s", data)
+	}
+	var groups []string
+	for _, l := range lines[1:] {
+		groups = append(groups, strings.Split(l, ",")[0])
+	}
+	if slices.Sort(groups); !slices.Equal(groups, []string{"DHL", "PostNL", "Royal Mail", "UPS"}) {
+		t.Errorf("downloaded cohorts %q", groups)
+	}
+
+	// Explore: one line per group.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/explore?metric=contacts&by=channel"),
+		chromedp.WaitVisible(chromedp.CSS(`#explore-chart[data-drawn="true"] canvas`)),
+	)
+	if err != nil {
+		fail("explore", err)
+	}
+	legend, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#explore-chart .u-legend .u-series').length`))
+	if err != nil || legend != 4 { // the x axis and three channels
+		t.Errorf("the explorer's legend has %d entries (%v), want 4", legend, err)
+	}
+
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
+	}
+}

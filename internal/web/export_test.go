@@ -1,0 +1,15 @@
+package web
+
+// Hooks for the external tests (package web_test), compiled only with them.
+
+func init() { trackTemplates = true }
+
+// TemplatesNeverExecuted lists the templates no page drawn in this test
+// run reached.
+func TemplatesNeverExecuted() ([]string, error) {
+	ts, err := parseTemplates((&Server{}).templateFuncs())
+	if err != nil {
+		return nil, err
+	}
+	return ts.neverExecuted(), nil
+}

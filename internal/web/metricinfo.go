@@ -1,0 +1,155 @@
+package web
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// metricInfo is how the pages show a metric: its name for people, how its
+// values read, and which way is bad.
+type metricInfo struct {
+	Name   string
+	Label  string
+	Format string // count, ratio, money, percent
+	// Worse is +1 when a higher value is worse (CPO), -1 when a lower one
+	// is (contribution), 0 when neither is (demand).
+	Worse int
+}
+
+// metricInfos lists every metric of DESIGN §7.3, in its order; a test holds
+// it to metrics.Names.
+var metricInfos = []metricInfo{
+	{"orders", "Orders", "count", -1},
+	{"contacts", "Contacts", "count", +1},
+	{"cpo", "Contacts per order", "ratio", +1},
+	{"cpo_cohort", "Contacts per order (order cohort)", "ratio", +1},
+	{"contact_rate", "Contact rate", "percent", +1},
+	{"demand", "Demand", "count", 0},
+	{"self_service_rate", "Self-service rate", "percent", -1},
+	{"support_cost", "Support cost", "money", +1},
+	{"support_cost_per_order", "Support cost per order", "money", +1},
+	{"net_revenue", "Net revenue", "money", -1},
+	{"returns_cost", "Returns cost", "money", +1},
+	{"contribution_per_order", "Contribution per order", "money", -1},
+	{"return_cost_ratio", "Return-cost ratio", "percent", +1},
+	{"variable_cost_ratio", "Variable cost ratio", "percent", +1},
+	{"owner_completion_rate", "Owner completion rate", "percent", -1},
+	{"repeat_contact_rate", "Repeat-contact rate", "percent", +1},
+	{"first_contact_resolution", "First-contact resolution", "percent", -1},
+}
+
+// dimensionGroups lists every dimension of DESIGN §2.4 with its label, in
+// the groups the pickers show; a test holds them to metrics.Dimensions.
+var dimensionGroups = []struct {
+	Label      string
+	Dimensions [][2]string
+}{
+	{"Orders", [][2]string{
+		{"sales_channel", "Sales channel"}, {"campaign", "Campaign"}, {"discount_code", "Discount code"},
+		{"category", "Product category"}, {"sku", "SKU"}, {"carrier", "Carrier"}, {"warehouse", "Warehouse"},
+		{"country", "Country"}, {"customer_type", "New vs returning"}, {"first_order_month", "First-order month"},
+	}},
+	{"Contacts", [][2]string{{"channel", "Contact channel"}, {"topic", "Topic"}, {"agent", "Agent"}, {"team", "Team"}}},
+	{"Actions", [][2]string{{"owner", "Owner"}}},
+}
+
+func lookupMetric(name string) (metricInfo, bool) {
+	for _, m := range metricInfos {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return metricInfo{}, false
+}
+
+func dimensionLabel(name string) string {
+	for _, g := range dimensionGroups {
+		for _, d := range g.Dimensions {
+			if d[0] == name {
+				return d[1]
+			}
+		}
+	}
+	return name
+}
+
+func isDimension(name string) bool { return dimensionLabel(name) != name }
+
+// format writes a value as the metric reads: "4.02", "12.5%", "3.40",
+// "1,250". Nil (no denominator) is a dash.
+func (m metricInfo) format(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	switch m.Format {
+	case "percent":
+		return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+	case "money":
+		return thousands(*v, 2)
+	case "ratio":
+		return strconv.FormatFloat(*v, 'f', 3, 64)
+	default:
+		return thousands(*v, 0)
+	}
+}
+
+// change writes the change from prev to cur ("+0.120 (+3.1%)") and whether
+// it is better, worse or flat for this metric.
+func (m metricInfo) change(cur, prev *float64) (text, trend string) {
+	if cur == nil || prev == nil {
+		return "no comparison", "flat"
+	}
+	d := *cur - *prev
+	var abs string
+	switch m.Format {
+	case "percent":
+		abs = strconv.FormatFloat(d*100, 'f', 1, 64) + " pts"
+	default:
+		abs = m.format(&d)
+	}
+	if d >= 0 {
+		abs = "+" + abs
+	}
+	if *prev != 0 && m.Format != "percent" {
+		abs += " (" + signed(d/math.Abs(*prev)*100, 1) + "%)"
+	}
+	switch {
+	case math.Abs(d) < 1e-9, m.Worse == 0:
+		trend = "flat"
+	case (d > 0) == (m.Worse > 0):
+		trend = "worse"
+	default:
+		trend = "better"
+	}
+	return abs, trend
+}
+
+func signed(v float64, decimals int) string {
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if v >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// thousands writes v with comma thousands separators.
+func thousands(v float64, decimals int) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', decimals, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && strings.Trim(s, "0.") != "" {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}

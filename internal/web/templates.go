@@ -1,0 +1,223 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"text/template/parse"
+
+	"quietdesk/internal/auth"
+)
+
+// Pages are html/template files: layout.html is the frame every page is
+// drawn in, and each other file is one page that defines "title" and
+// "content" (and whatever parts only it uses).
+//
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+const layoutFile = "layout.html"
+
+// templates holds each page, parsed with the layout.
+type templates struct {
+	pages map[string]*template.Template // by file name without .html
+	// defined lists every template of every file, as "file:name".
+	defined []string
+}
+
+// trackTemplates turns on the record of executed templates; the tests set
+// it, so that one of them can fail on a template no test draws.
+var trackTemplates bool
+
+// executed records, when tracking, the templates reachable from the pages
+// drawn by any server, as "file:name".
+var executed = struct {
+	sync.Mutex
+	names map[string]bool
+}{names: map[string]bool{}}
+
+// view is what every page is drawn with.
+type view struct {
+	Title   string
+	Session *auth.Session // nil on the login and error pages of a logged-out browser
+	Nav     string        // the navigation item to highlight
+	Notice  string        // a problem with the page's form, shown above it
+	Data    any           // the page's own
+	// ChartsMissing names the chart library's file when this build lacks
+	// it: the layout then says so in red on every page.
+	ChartsMissing string
+}
+
+// navItem is an entry of the navigation bar.
+type navItem struct{ Key, Label, URL string }
+
+// NavItems lists the navigation for the logged-in user's role.
+func (v *view) NavItems() []navItem {
+	if v.Session == nil {
+		return nil
+	}
+	if v.Session.User.SeesDashboards() {
+		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}}
+	}
+	return []navItem{{"desk", "Desk", "/"}}
+}
+
+func parseTemplates(funcs template.FuncMap) (*templates, error) {
+	layout, err := template.New(layoutFile).Funcs(funcs).ParseFS(templateFiles, "templates/"+layoutFile)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ts := &templates{pages: map[string]*template.Template{}}
+	seen := map[string]bool{}
+	for _, f := range files {
+		name := strings.TrimPrefix(f, "templates/")
+		if name == layoutFile {
+			continue
+		}
+		clone, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		t, err := clone.ParseFS(templateFiles, f)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		for _, want := range []string{"title", "content"} {
+			if d := t.Lookup(want); d == nil || d.Tree == nil || d.Tree.ParseName != name {
+				return nil, fmt.Errorf("templates: page %s does not define %q", name, want)
+			}
+		}
+		for _, d := range t.Templates() {
+			if d.Tree == nil {
+				continue
+			}
+			for _, ref := range references(d.Tree.Root) {
+				if t.Lookup(ref) == nil {
+					return nil, fmt.Errorf("templates: %s (in %s) uses template %q, which %s does not define", d.Name(), d.Tree.ParseName, ref, name)
+				}
+			}
+			if d.Name() == name {
+				continue // the page file's own top level: only its defines
+			}
+			if key := d.Tree.ParseName + ":" + d.Name(); !seen[key] {
+				seen[key] = true
+				ts.defined = append(ts.defined, key)
+			}
+		}
+		ts.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	sort.Strings(ts.defined)
+	return ts, nil
+}
+
+// references lists the templates a parse tree calls by name.
+func references(n parse.Node) []string {
+	var out []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TemplateNode:
+			out = append(out, n.Name)
+		case *parse.IfNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// render draws a page into a buffer first, so a template error becomes a
+// clean error response rather than half a page.
+func (s *Server) render(w http.ResponseWriter, status int, page string, v *view) error {
+	t, ok := s.pages.pages[page]
+	if !ok {
+		return fmt.Errorf("no page template %q", page)
+	}
+	v.ChartsMissing = s.assets.missing
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, layoutFile, v); err != nil {
+		return fmt.Errorf("draw page %s: %w", page, err)
+	}
+	if trackTemplates {
+		markExecuted(t)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func markExecuted(t *template.Template) {
+	executed.Lock()
+	defer executed.Unlock()
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		// Escaping renames a template called in another context (such as
+		// "title" inside <title>) to "title$htmltemplate_…".
+		name, _, _ = strings.Cut(name, "$htmltemplate_")
+		d := t.Lookup(name)
+		if d == nil || d.Tree == nil || seen[name] {
+			return
+		}
+		seen[name] = true
+		executed.names[d.Tree.ParseName+":"+name] = true
+		for _, ref := range references(d.Tree.Root) {
+			visit(ref)
+		}
+	}
+	visit(layoutFile)
+}
+
+// neverExecuted lists the templates that no page drawn so far reached.
+func (ts *templates) neverExecuted() []string {
+	executed.Lock()
+	defer executed.Unlock()
+	return slices.DeleteFunc(slices.Clone(ts.defined), func(k string) bool { return executed.names[k] })
+}
+
+// errorPage draws an error as a page, with the navigation when the browser
+// is logged in.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, detail errorDetail) {
+	v := &view{Title: http.StatusText(status), Data: detail}
+	if sess, err := s.session(r); err == nil {
+		v.Session = &sess
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.render(w, status, "error", v); err != nil {
+		s.log.Error("draw the error page", "err", err)
+		http.Error(w, detail.Message, status)
+	}
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		// asset is a static file's URL with its content's hash, so
+		// browsers may cache it for good.
+		"asset": func(name string) (string, error) { return s.assets.url(name) },
+	}
+}
