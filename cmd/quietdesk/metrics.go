@@ -38,7 +38,7 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(c, fmt.Sprintf(metricsHelp, strings.Join(metrics.Names, ", "), strings.Join(metrics.Dimensions, ", ")))
 	metric := fs.String("metric", "", "the metric `NAME`")
 	from := fs.String("from", "", "first day, YYYY-MM-DD (default: 12 weeks before --to)")
-	to := fs.String("to", "", "last day, YYYY-MM-DD (default: yesterday)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (default: yesterday in the store's time zone)")
 	grain := fs.String("grain", "week", "day, week or month")
 	by := fs.String("by", "", "cut by a `DIMENSION`")
 	format := fs.String("format", "table", "table, csv or json")
@@ -77,16 +77,12 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if *to == "" {
-		*to = time.Now().AddDate(0, 0, -1).Format("2006-01-02")
-	}
-	if *from == "" {
-		if t, err := time.Parse("2006-01-02", *to); err == nil {
-			*from = t.AddDate(0, 0, -7*12+1).Format("2006-01-02")
-		}
-	}
 	engine := &metrics.Engine{DB: db, Raw: *raw}
-	res, err := engine.Run(ctx, metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by, ReturnAdjusted: *adjusted})
+	q := metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by, ReturnAdjusted: *adjusted}
+	if err := engine.DefaultRange(ctx, &q); err != nil {
+		return err
+	}
+	res, err := engine.Run(ctx, q)
 	if err != nil {
 		return err
 	}

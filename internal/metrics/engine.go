@@ -43,6 +43,26 @@ var (
 	demandSide  = []string{"demand", "self_service_rate"}
 )
 
+// DefaultRange fills a query's missing dates: to is yesterday in the
+// store's time zone, from twelve weeks before it.
+func (e *Engine) DefaultRange(ctx context.Context, q *Query) error {
+	loc, err := store.TimeZone(ctx, e.DB)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
+	if q.To == "" {
+		q.To = now.In(loc).AddDate(0, 0, -1).Format(dateLayout)
+	}
+	if to, err := time.ParseInLocation(dateLayout, q.To, loc); err == nil && q.From == "" {
+		q.From = to.AddDate(0, 0, -7*12+1).Format(dateLayout)
+	}
+	return nil
+}
+
 // returnAdjustable are the metrics whose returns can be estimated.
 var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
 
