@@ -44,8 +44,15 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runWithStdin(t, "", args...)
+}
+
+// runWithStdin runs the binary with stdin.
+func runWithStdin(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

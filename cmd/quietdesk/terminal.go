@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -42,4 +44,23 @@ func (p *progressBar) finish() {
 	if p.phase != "" {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// printList writes a list as indented JSON (an empty list as []) or as
+// aligned columns under a tab-separated header.
+func printList[T any](a *app, asJSON bool, list []T, header string, line func(T) string) error {
+	if asJSON {
+		if list == nil {
+			list = []T{}
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, header)
+	for _, x := range list {
+		fmt.Fprintln(w, line(x))
+	}
+	return w.Flush()
 }

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"quietdesk/internal/auth"
@@ -86,20 +84,9 @@ func runTokenList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if list == nil {
-			list = []auth.Token{}
-		}
-		return enc.Encode(list)
-	}
-	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
-	for _, t := range list {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), stamp(&t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
-	}
-	return w.Flush()
+	return printList(a, *asJSON, list, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED", func(t auth.Token) string {
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", t.ID, t.Name, strings.Join(t.Scopes, ","), stamp(&t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+	})
 }
 
 func stamp(t *time.Time) string {

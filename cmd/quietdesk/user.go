@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"quietdesk/internal/auth"
@@ -140,18 +138,7 @@ func runUserList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if list == nil {
-			list = []auth.User{}
-		}
-		return enc.Encode(list)
-	}
-	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tEMAIL\tROLE\tADDED\tPASSWORD CHANGED")
-	for _, u := range list {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, stamp(&u.CreatedAt), stamp(&u.PasswordChangedAt))
-	}
-	return w.Flush()
+	return printList(a, *asJSON, list, "ID\tEMAIL\tROLE\tADDED\tPASSWORD CHANGED", func(u auth.User) string {
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", u.ID, u.Email, u.Role, stamp(&u.CreatedAt), stamp(&u.PasswordChangedAt))
+	})
 }

@@ -1,35 +1,14 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/store"
 )
-
-// runWithStdin runs the binary with stdin.
-func runWithStdin(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 func TestUserAddListPasswd(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
