@@ -28,9 +28,11 @@ $(VENDOR)/uPlot.min.css: node_modules/.package-lock.json
 $(VENDOR)/uPlot.LICENSE: node_modules/.package-lock.json
 	cp $(UPLOT)/LICENSE $@
 
-# Builds, creates $(DEMO_DB) with the sample store and serves it.
+# Builds, creates $(DEMO_DB) with the demo store (internal/demo/README.md),
+# serves it and prints a login. On a database that already holds the demo it
+# only serves.
 demo: build
-	scripts/demo.sh $(BIN) $(DEMO_DB) $(ADDR)
+	$(BIN) demo --db $(DEMO_DB) --addr $(ADDR)
 
 # Every test. PostgreSQL tests run when $$QUIETDESK_TEST_PG names a server
 # (scripts/pg-test-server.sh starts one); CI makes them required.

@@ -1,0 +1,42 @@
+package desk
+
+import (
+	"context"
+
+	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
+)
+
+// Bulk loaders (the demo store) insert new imported contacts many rows per
+// statement with ids they reserved. These give them exactly the columns and
+// values UpsertContacts stores; internal/demo's TestBulkMatchesNormalWrites
+// holds the two paths together. A bulk loader must still link contacts to
+// orders as Attribute would, and call RefreshAttribution and RefreshRepeats
+// for the customers it wrote, as UpsertContacts does.
+
+// ImportedContactColumns are the columns of ImportedContactRow, in its order.
+func ImportedContactColumns() []string {
+	return []string{"id", "customer_id", "order_id", "attribution", "external_order", "channel", "started_at", "last_message_at",
+		"topic", "handle_seconds", "agent", "team", "subject", "body", "tags", "row_hash", "external_id", "source"}
+}
+
+// ImportedContactHash is the fingerprint UpsertContacts stores for c of
+// customer customerID.
+func ImportedContactHash(c *ImportedContact, customerID int64) int64 {
+	return domain.Hash(customerID, c.StartedAt, c.Channel, c.OrderExternalID, c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags)
+}
+
+// ImportedContactRow is the row UpsertContacts inserts for the new contact c
+// of customer customerID, linked as att says, stored under id. Its repeat
+// flag is left false for RefreshRepeats to set.
+func ImportedContactRow(id int64, c *ImportedContact, customerID int64, att Attribution) []any {
+	at := c.StartedAt.Unix()
+	return []any{id, nullID(customerID), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at,
+		c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, ImportedContactHash(c, customerID), c.ExternalID, "imported"}
+}
+
+// RecordAgents keeps the agents and teams that contacts name, as
+// UpsertContacts does for each batch it writes.
+func RecordAgents(ctx context.Context, tx *store.Tx, contacts []ImportedContact) error {
+	return recordAgents(ctx, tx, contacts)
+}
