@@ -40,12 +40,16 @@ returned for size, weekly and seasonal peaks; internal/demo/README.md lists
 them with their parameters.
 
 The database must hold no orders. Run again on a database that holds the demo
-store, it changes nothing and serves it. Up to 50,000,000 orders: about
+store, it changes nothing and serves it (with a new password for the login). Up to 50,000,000 orders: about
 25,000 a second on SQLite, for benchmarks.`
 
 // demoMemoryGC trades some memory for speed while the store is written: the
-// generator allocates fast and keeps little.
-const demoMemoryGC = 200
+// generator allocates fast and keeps little. demoMemoryLimit is the Go
+// heap's soft limit meanwhile (SQLite's page cache comes on top).
+const (
+	demoMemoryGC    = 200
+	demoMemoryLimit = 256 << 20
+)
 
 func runDemo(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(commands["demo"], demoHelp)
@@ -68,8 +72,9 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		now = d.Add(12 * time.Hour)
 	}
 	gcPercent := -2 // unchanged
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		gcPercent = debug.SetGCPercent(demoMemoryGC)
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(demoMemoryLimit))
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
@@ -82,7 +87,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	switch {
 	case errors.Is(err, demo.ErrExists):
 		fmt.Fprintf(a.stdout, "%s already holds the demo store (seed %d, %s orders in the %d weeks %s to %s, made %s): nothing to do\n",
-			db.DSN, sum.Seed, thousands(sum.Orders), sum.Weeks, sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly), sum.GeneratedAt.Format(time.DateOnly))
+			dbName(db), sum.Seed, thousands(sum.Orders), sum.Weeks, sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly), sum.GeneratedAt.Format(time.DateOnly))
 	case err != nil:
 		progress.finish()
 		return err
@@ -106,7 +111,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		debug.SetGCPercent(gcPercent)
 	}
 	if *noServe {
-		fmt.Fprintf(a.stdout, "serve it and get a login with: quietdesk demo --db %s\n", db.DSN)
+		fmt.Fprintln(a.stdout, "to serve it and get a login, run the same command without --no-serve")
 		return nil
 	}
 
@@ -120,6 +125,15 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		fmt.Fprint(a.stdout, login.describe(bound))
 		fmt.Fprintln(a.stdout, "Stop with Ctrl-C.")
 	})
+}
+
+// dbName names the database for messages: a SQLite file's path; never a
+// PostgreSQL DSN, which may hold a password.
+func dbName(db *store.DB) string {
+	if db.Dialect == store.SQLite {
+		return strings.TrimPrefix(db.DSN, "sqlite:")
+	}
+	return "the database"
 }
 
 // login is what demoLogin gives: a person's login to the web UI and an API

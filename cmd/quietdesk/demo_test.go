@@ -38,7 +38,7 @@ func TestDemoCreatesTheStoreOnce(t *testing.T) {
 		}
 
 		r = mustRun(t, "demo", "--no-serve", "--orders", "2000", "--seed", "5", "--db", dsn)
-		if !strings.Contains(r.stdout, "already holds the demo store (seed 5, 2,000 orders") {
+		if !strings.Contains(r.stdout, "holds the demo store (seed 5, 2,000 orders") {
 			t.Errorf("second run: %q", r.stdout)
 		}
 		if o, c := count(t, dsn, `SELECT COUNT(*) FROM orders`), count(t, dsn, `SELECT COUNT(*) FROM contacts`); o != orders || c != contacts {

@@ -200,24 +200,23 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	}
 
 	// A bulk load into a fresh store: the loaded tables' secondary indexes
-	// and triggers are put back once it is done. The metric triggers miss
-	// nothing: writing the demo's marker setting at the end marks every
-	// day for the rollups to recompute.
-	resume := func(context.Context) error { return nil }
+	// and triggers are set aside meanwhile. The metric triggers miss
+	// nothing: writing the demo's marker setting at the end marks every day
+	// for the rollups to recompute.
+	var load *store.BulkLoad
 	if !opt.normal {
-		if resume, err = db.SuspendForBulkLoad(ctx, bulkTables); err != nil {
+		if load, err = db.StartBulkLoad(ctx, bulkTables); err != nil {
 			return sum, err
 		}
+		defer func() {
+			// A load that failed still leaves the schema whole, unless it
+			// was interrupted: then stopping soon matters more (the store
+			// is refused from now on either way).
+			if ctx.Err() == nil {
+				load.Finish(ctx)
+			}
+		}()
 	}
-	resumed := false
-	defer func() {
-		// A load that failed still leaves the schema whole, unless it was
-		// interrupted: then stopping soon matters more (the store is
-		// refused from now on either way).
-		if !resumed && ctx.Err() == nil {
-			resume(ctx)
-		}
-	}()
 	// Orders and everything about them: generated on one goroutine while
 	// this one writes, a chunk per transaction.
 	gctx, cancel := context.WithCancel(ctx)
@@ -246,14 +245,19 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	}
 
 	progress("indexes", 0, 1)
-	resumed = true
-	if err := resume(ctx); err != nil {
-		return sum, err
+	if load != nil {
+		if err := load.RestoreIndexes(ctx); err != nil {
+			return sum, err
+		}
 	}
-	progress("indexes", 1, 1)
 	progress("links", 0, 1)
 	if err := w.finish(ctx, db, func(done, total int64) { progress("links", done, total) }); err != nil {
 		return sum, fmt.Errorf("link contacts: %w", err)
+	}
+	if load != nil {
+		if err := load.Finish(ctx); err != nil {
+			return sum, err
+		}
 	}
 	progress("links", 1, 1)
 	if err := writeNatives(ctx, db, customers, g.natives, &g.messageSeq); err != nil {

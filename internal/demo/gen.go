@@ -443,6 +443,7 @@ type orderLife struct {
 func (g *gen) ship(o *commerce.Order, life *orderLife, di int, ctry *country, c *chunk) {
 	r := g.r
 	d := &g.days[di]
+	*life = orderLife{placed: life.placed, cancelled: life.cancelled}
 	localHour := int((life.placed - d.start) / hour)
 	shipDay := di
 	if d.weekday >= 5 || localHour >= warehouseCutoff {
