@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
 func init() {
 	register(&command{name: "migrate", summary: "create or upgrade the database schema", usage: "[--db DSN]", run: runMigrate})
 	register(&command{name: "backup", summary: "write a consistent copy of a live SQLite database", usage: "FILE [--db DSN]", run: runBackup})
-	register(&command{name: "settings", summary: "show or change store settings (timezone)", usage: "[get KEY | set KEY VALUE]", run: runSettings})
+	register(&command{name: "settings", summary: "show or change store settings (timezone, program_start)", usage: "[get KEY | set KEY VALUE]", run: runSettings})
 }
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
@@ -61,10 +64,20 @@ var settingKeys = map[string]func(string) error{
 		}
 		return nil
 	},
+	// Day 0 of the 30-60-90 program: thresholds are proposed from the 30
+	// days that follow it.
+	"program_start": func(v string) error {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return fmt.Errorf("%q is not a date: write YYYY-MM-DD", v)
+		}
+		return nil
+	},
 }
 
 func runSettings(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags(commands["settings"], "Shows all settings, gets one, or sets one. Settings: timezone (IANA name; weeks and days are cut in it; UTC until set).")
+	fs, dsn := a.flags(commands["settings"], `Shows all settings, gets one, or sets one. Settings: timezone (IANA name;
+weeks and days are cut in it; UTC until set); program_start (YYYY-MM-DD,
+day 0 of the 30-60-90 program; the day of the first order until set).`)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -76,7 +89,7 @@ func runSettings(ctx context.Context, a *app, args []string) error {
 	defer db.Close()
 	switch {
 	case len(pos) == 0:
-		for k := range settingKeys {
+		for _, k := range slices.Sorted(maps.Keys(settingKeys)) {
 			v, err := db.Setting(ctx, k)
 			if err != nil {
 				return err
@@ -94,7 +107,7 @@ func runSettings(ctx context.Context, a *app, args []string) error {
 	case len(pos) == 3 && pos[0] == "set":
 		check, ok := settingKeys[pos[1]]
 		if !ok {
-			return fmt.Errorf("unknown setting %q: settings are timezone", pos[1])
+			return fmt.Errorf("unknown setting %q: settings are %s", pos[1], strings.Join(slices.Sorted(maps.Keys(settingKeys)), ", "))
 		}
 		if err := check(pos[2]); err != nil {
 			return err

@@ -126,6 +126,22 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// dispatch runs the action a command line names (`quietdesk token create
+// …`), or prints the command's help when it names none.
+func (a *app) dispatch(ctx context.Context, parent string, actions map[string]*command, help string, args []string) error {
+	if len(args) > 0 {
+		if c, ok := actions[args[0]]; ok {
+			return c.run(ctx, a, args[1:])
+		}
+	}
+	fs, _ := a.flags(commands[parent], help)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	fs.Usage()
+	return errUsage
+}
+
 // open opens the database a command names.
 func openDB(ctx context.Context, dsn string) (*store.DB, error) {
 	return store.Open(ctx, store.ResolveDSN(dsn))

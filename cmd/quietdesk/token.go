@@ -34,17 +34,7 @@ Scopes: ingest (send orders, contacts, messages…), read (read metrics and
 records), admin (everything).`
 
 func runToken(ctx context.Context, a *app, args []string) error {
-	if len(args) > 0 {
-		if c, ok := tokenActions[args[0]]; ok {
-			return c.run(ctx, a, args[1:])
-		}
-	}
-	fs, _ := a.flags(commands["token"], tokenHelp)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	fs.Usage()
-	return errUsage
+	return a.dispatch(ctx, "token", tokenActions, tokenHelp, args)
 }
 
 func runTokenCreate(ctx context.Context, a *app, args []string) error {

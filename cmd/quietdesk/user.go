@@ -35,17 +35,7 @@ Roles: admin (everything), analyst (dashboards and the metrics API), agent
 standard input instead of generating one.`
 
 func runUser(ctx context.Context, a *app, args []string) error {
-	if len(args) > 0 {
-		if c, ok := userActions[args[0]]; ok {
-			return c.run(ctx, a, args[1:])
-		}
-	}
-	fs, _ := a.flags(commands["user"], userHelp)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	fs.Usage()
-	return errUsage
+	return a.dispatch(ctx, "user", userActions, userHelp, args)
 }
 
 func runUserAdd(ctx context.Context, a *app, args []string) error {

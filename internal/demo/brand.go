@@ -74,17 +74,17 @@ const (
 const ReturningShare = 0.42
 
 // Story 5 — an owner who slips. Four owners take a few actions a week; all
-// but Tom complete about nine in ten on time. Tom, in marketing, completes
-// about half of his on time, so his completion rate is below 80% in most
-// weeks.
+// but Tom complete theirs on time. Tom, in marketing, completes about half
+// of his on time, so his completion rate is below 80% in most weeks he has
+// an action due, and the owner_completion guardrail fires for him alone.
 var owners = []struct {
 	name, area  string
 	onTime      float64
 	actionsWeek float64
 }{
-	{"Dana", "support", 0.92, 1.2},
-	{"Malik", "operations", 0.9, 1.0},
-	{"Inès", "merchandising", 0.88, 0.8},
+	{"Dana", "support", 1, 1.2},
+	{"Malik", "operations", 1, 1.0},
+	{"Inès", "merchandising", 1, 0.8},
 	{"Tom", "marketing", 0.5, 0.8},
 }
 

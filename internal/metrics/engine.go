@@ -233,7 +233,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		if q.By == "" {
 			f, est := adjust(p, noGroup, all)
 			row := value(q.Metric, f, all.supportCost, all.orders, p, starts[p], mature, nil)
-			row.EstimatedReturns = est
+			row.EstimatedReturns, row.Orders = est, all.orders
 			if q.ReturnAdjusted {
 				row.Mature = &mature
 			}
@@ -266,6 +266,9 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			adjusted, est := adjust(p, g, f)
 			row := value(q.Metric, adjusted, f.supportCost+all.unownedCost*share, orders, p, starts[p], mature, &group)
 			row.EstimatedReturns = est
+			if orderCut {
+				row.Orders = f.orders
+			}
 			if q.ReturnAdjusted {
 				row.Mature = &mature
 			}

@@ -64,4 +64,8 @@ type Row struct {
 	// EstimatedReturns is the part of the returns cost that is estimated,
 	// not yet arrived, when the query is return-adjusted.
 	EstimatedReturns *float64 `json:"estimated_returns,omitempty"`
+	// Orders is the group's processed orders in the period, for an order
+	// dimension or the whole store: the cohort's size, which decides
+	// whether its ratio is worth testing. Not part of the output.
+	Orders float64 `json:"-"`
 }
