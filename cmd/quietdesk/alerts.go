@@ -14,7 +14,9 @@ import (
 func init() {
 	register(&command{name: "alerts", summary: "the guardrails that fire in a week, in priority order", usage: "[--week 2026-W12] [--format table|json] | ack|open ID [--note TEXT]", run: runAlerts})
 	alertActions = map[string]*command{
-		"ack":  {name: "alerts ack", usage: "ID [--note TEXT]", run: func(ctx context.Context, a *app, args []string) error { return setAlert(ctx, a, args, decide.Acknowledged) }},
+		"ack": {name: "alerts ack", usage: "ID [--note TEXT]", run: func(ctx context.Context, a *app, args []string) error {
+			return setAlert(ctx, a, args, decide.Acknowledged)
+		}},
 		"open": {name: "alerts open", usage: "ID [--note TEXT]", run: func(ctx context.Context, a *app, args []string) error { return setAlert(ctx, a, args, decide.Open) }},
 	}
 }

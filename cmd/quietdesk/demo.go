@@ -101,11 +101,21 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("build the metrics rollups: %w", err)
 		}
 		progress.update("rollups", 1, 1)
+		progress.update("decisions", 0, 1)
+		decisions, err := demo.SetUpDecisions(ctx, db, sum, now)
+		if err != nil {
+			progress.finish()
+			return fmt.Errorf("set up the decision loop: %w", err)
+		}
+		progress.update("decisions", 1, 1)
 		progress.finish()
+
 		fmt.Fprintf(a.stdout, "%s: %s orders in the %d weeks %s to %s (%s with the %d weeks before), %s contacts, %s self-service sessions, written in %s; rollups built in %s\n",
 			demo.BrandName, thousands(sum.Orders), sum.Weeks, sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly),
 			thousands(sum.TotalOrders), demo.LeadWeeks, thousands(sum.Contacts), thousands(sum.Sessions),
 			sum.Elapsed.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+		fmt.Fprintf(a.stdout, "decision loop: program started %s, %d thresholds accepted, %d alerts firing in the last week, %d corrections (quietdesk review)\n",
+			decisions.ProgramStart, len(decisions.Accepted), len(decisions.Alerts), len(decisions.Corrections))
 	}
 	if gcPercent != -2 {
 		debug.SetGCPercent(gcPercent)
@@ -212,10 +222,11 @@ func newDemoProgress(w io.Writer, terminal bool) *demoProgress {
 }
 
 var demoPhases = map[string]string{
-	"orders":  "writing orders and all about them",
-	"indexes": "building indexes",
-	"links":   "linking contacts to orders",
-	"rollups": "building the metrics rollups",
+	"orders":    "writing orders and all about them",
+	"indexes":   "building indexes",
+	"links":     "linking contacts to orders",
+	"rollups":   "building the metrics rollups",
+	"decisions": "setting up guardrails, alerts and corrections",
 }
 
 func (p *demoProgress) update(phase string, done, total int64) {

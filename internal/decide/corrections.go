@@ -160,7 +160,7 @@ func (d *Decider) AddCorrection(ctx context.Context, c Correction, opt AddOption
 			return err
 		}
 		c.ID = id
-		_, err = actions.Upsert(ctx, tx, []actions.Action{{ExternalID: fmt.Sprintf("correction-%d-review", id), Owner: c.Owner,
+		_, err = actions.Upsert(ctx, tx, []actions.Action{{ExternalID: reviewActionID(id), Owner: c.Owner,
 			Title: "Review correction: " + c.Title, DueDate: c.ReviewDate}})
 		return err
 	})

@@ -11,10 +11,15 @@ import (
 	"quietdesk/internal/store"
 )
 
+// MetricsSource computes a metric's series, as metrics.Engine does.
+type MetricsSource interface {
+	Run(ctx context.Context, q metrics.Query) (metrics.Result, error)
+}
+
 // Decider runs the decision loop over one store.
 type Decider struct {
 	DB      *store.DB
-	Metrics *metrics.Engine
+	Metrics MetricsSource
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -73,8 +78,9 @@ type Firing struct {
 
 // series is one scope's weekly values, oldest first.
 type series struct {
-	values []*float64
-	orders []float64
+	values   []*float64
+	orders   []float64
+	num, den []float64
 }
 
 // weeklySeries fetches a guardrail's metric for the weeks first..last, by
@@ -103,11 +109,11 @@ func (d *Decider) weeklySeries(ctx context.Context, g Guardrail, first, last Wee
 		}
 		s := out[group]
 		if s == nil {
-			s = &series{values: make([]*float64, n), orders: make([]float64, n)}
+			s = &series{values: make([]*float64, n), orders: make([]float64, n), num: make([]float64, n), den: make([]float64, n)}
 			out[group] = s
 		}
 		if i, ok := index[r.Period]; ok {
-			s.values[i], s.orders[i] = r.Value, r.Orders
+			s.values[i], s.orders[i], s.num[i], s.den[i] = r.Value, r.Orders, r.Numerator, r.Denominator
 		}
 	}
 	return out, nil
@@ -136,6 +142,28 @@ func (g Guardrail) sized(s *series, i int) bool {
 	return s.orders[i] >= float64(g.MinOrders)
 }
 
+// minTrendRise is the smallest rise over a trend's window, relative to its
+// level, that fires.
+const minTrendRise = 0.02
+
+// countMetrics count events (contacts) per unit: their weekly values in a
+// cohort carry Poisson noise that a threshold can be tested against.
+var countMetrics = []string{"cpo", "cpo_cohort", "contact_rate", "repeat_contact_rate"}
+
+// beyondNoise says whether a cohort's count in week i is off the threshold
+// by more than its Poisson noise (one-sided, 95%): a carrier of 200 orders
+// a week at a CPO of 0.2 moves by ±0.03 from week to week by chance alone,
+// and two such weeks in a row above a ceiling set at the cohorts' 75th
+// percentile happen every few weeks. The whole store, and metrics that are
+// not counts, are taken as they are.
+func (g Guardrail) beyondNoise(s *series, i int) bool {
+	if g.Dimension == "" || !slices.Contains(countMetrics, g.Metric) || g.Threshold == nil {
+		return true
+	}
+	expected := *g.Threshold * s.den[i]
+	return math.Abs(s.num[i]-expected) > 1.645*math.Sqrt(math.Max(expected, 1))
+}
+
 // fires tests a guardrail's trigger on one scope's series at week i, and
 // says why when it fires.
 func (g Guardrail) fires(s *series, i int) (bool, *float64, string) {
@@ -148,7 +176,7 @@ func (g Guardrail) fires(s *series, i int) (bool, *float64, string) {
 			if j < 0 || s.values[j] == nil || !g.sized(s, j) {
 				return false, nil, ""
 			}
-			if x := *s.values[j]; (g.Trigger == BelowFloor && x >= th) || (g.Trigger == AboveCeiling && x <= th) {
+			if x := *s.values[j]; (g.Trigger == BelowFloor && x >= th) || (g.Trigger == AboveCeiling && x <= th) || !g.beyondNoise(s, j) {
 				return false, nil, ""
 			}
 		}
@@ -194,7 +222,9 @@ func (g Guardrail) fires(s *series, i int) (bool, *float64, string) {
 		}
 		slope := theilSen(ys)
 		_, p := mannKendall(ys)
-		if slope <= 0 || p >= 0.05 {
+		// A rise too small to act on (under minTrendRise of the level over
+		// the window) is not a trend worth an alert, however steady.
+		if slope <= 0 || p >= 0.05 || slope*float64(g.Weeks-1) < minTrendRise*math.Abs(median(ys)) {
 			return false, nil, ""
 		}
 		return true, nil, fmt.Sprintf("rising %s a week over %d weeks (Theil–Sen), Mann–Kendall p = %.3f", num(slope), g.Weeks, p)

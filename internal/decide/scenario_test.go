@@ -76,7 +76,9 @@ func (s scenario) build(t *testing.T, db *store.DB) {
 func (s scenario) now() time.Time { return firstMonday.AddDate(0, 0, 7*s.weeks+2).Add(12 * time.Hour) }
 
 // lastWeek is its last complete week.
-func (s scenario) lastWeek() decide.Week { return decide.WeekOf(firstMonday, time.UTC).Add(s.weeks - 1) }
+func (s scenario) lastWeek() decide.Week {
+	return decide.WeekOf(firstMonday, time.UTC).Add(s.weeks - 1)
+}
 
 func importCSV(t *testing.T, db *store.DB, kind, header string, rows []string) {
 	t.Helper()

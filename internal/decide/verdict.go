@@ -205,9 +205,18 @@ func (d *Decider) ReviewCorrection(ctx context.Context, id int64) (Review, error
 	_, err = d.DB.Exec(ctx, `UPDATE corrections SET realized = ?, computed_verdict = ?, reason = ?, status = ?, decided_at = COALESCE(decided_at, ?),
 		decided_by = CASE WHEN decided_by = '' THEN 'review' ELSE decided_by END WHERE id = ?`,
 		r.Realized, r.Verdict, r.Reason, status, d.now().Unix(), c.ID)
+	if err != nil {
+		return r, err
+	}
+	// Reviewing it is the owner's action done.
+	_, err = d.DB.Exec(ctx, `UPDATE actions SET completed_at = ? WHERE external_id = ? AND completed_at IS NULL`, d.now().Unix(), reviewActionID(c.ID))
 	r.Status, r.OverrideReason = status, c.OverrideReason
 	return r, err
 }
+
+// reviewActionID is the id of the action that reminds a correction's owner
+// of its review.
+func reviewActionID(id int64) string { return fmt.Sprintf("correction-%d-review", id) }
 
 func appliesTo(metric, dim string) bool {
 	if slices.Contains(metrics.OrderDimensions, dim) {
