@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
 )
 
@@ -473,7 +474,11 @@ func (d *Decider) decisions(ctx context.Context, week Week, r *WeeklyReview) err
 				continue
 			}
 			rev, err := d.ReviewCorrection(ctx, c.ID)
-			if err != nil {
+			if domain.ErrorCode(err) == domain.EInvalid {
+				// Said in the review rather than failing it.
+				rev = Review{ID: c.ID, Title: c.Title, Metric: c.Metric, Scope: c.Scope, Expected: c.Expected, Guards: []Guard{}, Status: c.Status,
+					Reason: "cannot be measured: " + err.Error()}
+			} else if err != nil {
 				return err
 			}
 			dec.Verdicts = append(dec.Verdicts, rev)

@@ -125,6 +125,9 @@ func (d *Decider) did(ctx context.Context, metric string, scope Scope, start tim
 	if err != nil {
 		return r, err
 	}
+	if pre.den == 0 || post.den == 0 {
+		return r, domain.Errorf(domain.EInvalid, "%s has no %s to measure in the 7 days before %s or the 7 after", scope, metric, start.Format(dateLayout))
+	}
 	r.pre, r.post = pre.value(), post.value()
 	r.change = r.post - r.pre
 	if scope.Dimension != "" {

@@ -171,6 +171,17 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // TestOpenAPIMatchesRealTraffic sends real requests to every ingest route,
 // single and batch, good and bad, and validates each request and each
 // response against the document.
+func init() {
+	// The review is also served as Markdown and HTML: text, as far as the
+	// document's schema goes.
+	asText := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		b, err := io.ReadAll(body)
+		return string(b), err
+	}
+	openapi3filter.RegisterBodyDecoder("text/markdown", asText)
+	openapi3filter.RegisterBodyDecoder("text/html", asText)
+}
+
 func TestOpenAPIMatchesRealTraffic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := start(t, db)
@@ -239,6 +250,32 @@ func TestOpenAPIMatchesRealTraffic(t *testing.T) {
 		exchange("GET", metrics+"self_service_rate&grain=month", read, nil, 200)
 		exchange("GET", "/api/v1/metrics?metric=contribution_per_order&return_adjusted=true&by=carrier", read, nil, 200)
 		exchange("GET", "/api/v1/metrics?grain=day", read, nil, 400)
+
+		admin := "Bearer " + a.token("admin")
+		exchange("GET", "/api/v1/guardrails", read, nil, 200)
+		exchange("PATCH", "/api/v1/guardrails/cpo_ceiling", admin, marshal(obj{"threshold": 0.3, "owner": "Dana"}), 200)
+		exchange("PATCH", "/api/v1/guardrails/cpo_ceiling", admin, marshal(obj{"threshold": nil}), 200)
+		exchange("PATCH", "/api/v1/guardrails/cpo_ceiling", admin, marshal(obj{"threshold": "high"}), 400)
+		exchange("PATCH", "/api/v1/guardrails/nope", admin, marshal(obj{"owner": "Dana"}), 404)
+		exchange("PATCH", "/api/v1/guardrails/cpo_ceiling", read, marshal(obj{"owner": "Dana"}), 403)
+		exchange("GET", "/api/v1/alerts?week=2026-W11", read, nil, 200)
+		exchange("GET", "/api/v1/alerts?week=soon", read, nil, 400)
+		// A DHL order in the week before the correction and one after.
+		before, after := order("P1"), order("P2")
+		before["placed_at"], before["carrier"], after["carrier"] = "2026-02-25T10:00:00Z", "DHL", "DHL"
+		exchange("POST", "/api/v1/orders", auth, marshal(batch(before, after)), 200)
+		newCorrection := obj{"title": "Delay notices", "metric": "cpo", "scope": obj{"dimension": "carrier", "group": "DHL"},
+			"expected": obj{"low": 0.01, "base": 0.02, "high": 0.03}, "owner": "Malik", "start": "2026-03-02"}
+		exchange("POST", "/api/v1/corrections", admin, marshal(newCorrection), 201)
+		newCorrection["expected"] = obj{"low": 0.05, "base": 0.02, "high": 0.03}
+		exchange("POST", "/api/v1/corrections", admin, marshal(newCorrection), 400)
+		exchange("GET", "/api/v1/corrections", read, nil, 200)
+		exchange("GET", "/api/v1/corrections/1/review", read, nil, 200)
+		exchange("GET", "/api/v1/corrections/99/review", read, nil, 404)
+		exchange("GET", "/api/v1/review?week=2026-W11", read, nil, 200)
+		exchange("GET", "/api/v1/review?week=2026-W11&format=md", read, nil, 200)
+		exchange("GET", "/api/v1/review?week=2026-W11&format=html", read, nil, 200)
+		exchange("GET", "/api/v1/review?format=pdf", read, nil, 400)
 		exchange("GET", metrics+"cpo", "", nil, 401)
 		exchange("GET", metrics+"cpo", auth, nil, 403)
 		exchange("POST", "/api/v1/orders", auth, marshal(obj{"order_id": "X", "placed_at": "soon"}), 400)

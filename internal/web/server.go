@@ -100,6 +100,13 @@ func (s *Server) routes() []route {
 		{"GET /healthz", s.handle(s.healthz), false},
 		{"GET /api/v1/openapi.json", s.handle(s.openAPI), false},
 		{"GET /api/v1/metrics", s.readAccess(s.handle(s.getMetrics)), false},
+		{"GET /api/v1/review", s.readAccess(s.handle(s.getReview)), false},
+		{"GET /api/v1/alerts", s.readAccess(s.handle(s.getAlerts)), false},
+		{"GET /api/v1/guardrails", s.readAccess(s.handle(s.getGuardrails)), false},
+		{"PATCH /api/v1/guardrails/{name}", s.need(auth.ScopeAdmin, s.handle(s.patchGuardrail)), false},
+		{"GET /api/v1/corrections", s.readAccess(s.handle(s.getCorrections)), false},
+		{"POST /api/v1/corrections", s.need(auth.ScopeAdmin, s.handle(s.postCorrection)), false},
+		{"GET /api/v1/corrections/{id}/review", s.readAccess(s.handle(s.getCorrectionReview)), false},
 
 		{"POST /api/v1/orders", s.need(auth.ScopeIngest, s.ingest(ingest.Orders)), false},
 		{"POST /api/v1/order_lines", s.need(auth.ScopeIngest, s.ingest(ingest.OrderLines)), false},
