@@ -211,4 +211,3 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
-
