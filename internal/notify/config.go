@@ -182,3 +182,12 @@ func (c Config) Senders() map[string]Sender {
 		ChannelWebhook: &WebhookSender{},
 	}
 }
+
+// Describe names the relay for messages: host:port (tls mode, as user).
+func (c SMTPConfig) Describe() string {
+	who := "no login"
+	if c.Username != "" {
+		who = "as " + c.Username
+	}
+	return fmt.Sprintf("%s (%s, %s)", net.JoinHostPort(c.Host, strconv.Itoa(c.port())), c.mode(), who)
+}

@@ -79,7 +79,7 @@ type Execer interface {
 // a delivery with d.Key exists, nothing changes — not even when d differs —
 // and the stored one is returned with created false.
 func Enqueue(ctx context.Context, q Execer, d Delivery, now time.Time) (Delivery, bool, error) {
-	d, err := checked(d)
+	d, err := Check(d)
 	if err != nil {
 		return Delivery{}, false, err
 	}
@@ -104,8 +104,9 @@ func Enqueue(ctx context.Context, q Execer, d Delivery, now time.Time) (Delivery
 	return stored, n == 1, nil
 }
 
-// checked validates d and fills in a webhook's payload from its text.
-func checked(d Delivery) (Delivery, error) {
+// Check validates d as Enqueue does and fills in a webhook's payload from
+// its text.
+func Check(d Delivery) (Delivery, error) {
 	var p domain.Problems
 	d.Key = strings.TrimSpace(d.Key)
 	d.Target = strings.TrimSpace(d.Target)
