@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"quietdesk/internal/notify"
@@ -186,17 +185,9 @@ func runNotifyRetry(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(notifyActions["retry"], `Requeues a failed delivery with a fresh set of attempts, due now (a pending
 one waiting out its backoff becomes due now). Fix what its last error names
 first. IDs are in quietdesk notify list --failed.`)
-	pos, err := parse(fs, args)
+	id, err := parseID(fs, args, "a delivery", "quietdesk notify list --failed shows them")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a delivery id: quietdesk notify list --failed shows them", pos[0])
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {

@@ -31,10 +31,7 @@ func compose(from, to *mail.Address, d Delivery, now time.Time) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := io.WriteString(w, d.Text); err != nil {
-			return nil, err
-		}
-		if err := w.Close(); err != nil {
+		if err := write(w, d.Text); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
@@ -50,10 +47,7 @@ func compose(from, to *mail.Address, d Delivery, now time.Time) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := io.WriteString(w, part.body); err != nil {
-			return nil, err
-		}
-		if err := w.Close(); err != nil {
+		if err := write(w, part.body); err != nil {
 			return nil, err
 		}
 	}
@@ -61,4 +55,13 @@ func compose(from, to *mail.Address, d Delivery, now time.Time) ([]byte, error) 
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// write writes a part's body and closes it, which flushes its encoding.
+func write(w io.WriteCloser, body string) error {
+	if _, err := io.WriteString(w, body); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
