@@ -60,7 +60,7 @@ type Delivery struct {
 
 	Status        string     `json:"status"`
 	Attempts      int        `json:"attempts"`
-	LastError     string     `json:"last_error,omitempty"`
+	LastError     string     `json:"last_error,omitempty"` // the latest failure's, kept after a later success
 	NextAttemptAt time.Time  `json:"next_attempt_at"`
 	ClaimedBy     string     `json:"claimed_by,omitempty"`
 	ClaimedUntil  *time.Time `json:"claimed_until,omitempty"`

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,11 @@ func (s *WebhookSender) Send(ctx context.Context, d Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	where := "POST " + RedactURL(d.Target)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Target, bytes.NewReader(d.Payload))
+	payload := d.Payload
+	if len(payload) == 0 { // a delivery that did not go through Enqueue
+		payload, _ = json.Marshal(map[string]string{"text": d.Text})
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Target, bytes.NewReader(payload))
 	if err != nil {
 		return Permanent(fmt.Errorf("%s: %v", where, err))
 	}

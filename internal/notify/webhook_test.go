@@ -202,3 +202,13 @@ func TestWebhookTimeout(t *testing.T) {
 		t.Fatalf("err = %v, want a retried timeout", err)
 	}
 }
+
+// A delivery built by hand, without the payload Enqueue would add, posts
+// its text.
+func TestWebhookWithoutPayload(t *testing.T) {
+	h := startHook(t, http.StatusOK)
+	err := (&notify.WebhookSender{}).Send(context.Background(), notify.Delivery{Channel: notify.ChannelWebhook, Target: h.url(), Text: "hi *there*"})
+	if p := h.Posts(); err != nil || len(p) != 1 || p[0].body["text"] != "hi *there*" {
+		t.Fatalf("posted %+v, %v", p, err)
+	}
+}
