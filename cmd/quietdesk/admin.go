@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"maps"
-	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{name: "migrate", summary: "create or upgrade the database schema", usage: "[--db DSN]", run: runMigrate})
 	register(&command{name: "backup", summary: "write a consistent copy of a live SQLite database", usage: "FILE [--db DSN]", run: runBackup})
-	register(&command{name: "settings", summary: "show or change store settings (timezone, program_start)", usage: "[get KEY | set KEY VALUE]", run: runSettings})
+	register(&command{name: "settings", summary: "show or change store settings (time zone, program start, email relay, chat webhook)", usage: "[get KEY | set KEY VALUE]", run: runSettings})
 }
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
@@ -56,28 +56,59 @@ func runBackup(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// settingKeys are the settings a user may change, with a check of the value.
-var settingKeys = map[string]func(string) error{
-	"timezone": func(v string) error {
+// settingKeys are the settings a user may change, with a check of the
+// value. Other files add theirs (notify.go: smtp.*, review.webhook_url).
+var settingKeys = map[string]settingKey{
+	"timezone": {help: "IANA time zone; weeks and days are cut in it (UTC until set)", check: func(v string) error {
 		if _, err := time.LoadLocation(v); err != nil {
 			return fmt.Errorf("%q is not a time zone: use an IANA name like Europe/Paris or America/New_York", v)
 		}
 		return nil
-	},
+	}},
 	// Day 0 of the 30-60-90 program: thresholds are proposed from the 30
 	// days that follow it.
-	"program_start": func(v string) error {
+	"program_start": {help: "YYYY-MM-DD, day 0 of the 30-60-90 program (the day of the first order until set)", check: func(v string) error {
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
 			return fmt.Errorf("%q is not a date: write YYYY-MM-DD", v)
 		}
 		return nil
-	},
+	}},
+}
+
+type settingKey struct {
+	help   string
+	check  func(string) error
+	secret bool // listed as (set), never printed unless asked for by name
+}
+
+func settingNames() []string {
+	names := make([]string, 0, len(settingKeys))
+	for k := range settingKeys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func settingsHelp() string {
+	var b strings.Builder
+	b.WriteString(`Shows all settings, gets one, or sets one:
+
+  quietdesk settings
+  quietdesk settings get KEY
+  quietdesk settings set KEY VALUE      (VALUE "" clears it; "-" reads it from stdin,
+                                         so a password stays out of the shell history)
+
+Settings:
+`)
+	for _, k := range settingNames() {
+		fmt.Fprintf(&b, "  %-20s %s\n", k, settingKeys[k].help)
+	}
+	return b.String()
 }
 
 func runSettings(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags(commands["settings"], `Shows all settings, gets one, or sets one. Settings: timezone (IANA name;
-weeks and days are cut in it; UTC until set); program_start (YYYY-MM-DD,
-day 0 of the 30-60-90 program; the day of the first order until set).`)
+	fs, dsn := a.flags(commands["settings"], settingsHelp())
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -89,10 +120,13 @@ day 0 of the 30-60-90 program; the day of the first order until set).`)
 	defer db.Close()
 	switch {
 	case len(pos) == 0:
-		for _, k := range slices.Sorted(maps.Keys(settingKeys)) {
+		for _, k := range settingNames() {
 			v, err := db.Setting(ctx, k)
 			if err != nil {
 				return err
+			}
+			if settingKeys[k].secret && v != "" {
+				v = "(set)"
 			}
 			fmt.Fprintf(a.stdout, "%s=%s\n", k, v)
 		}
@@ -105,14 +139,24 @@ day 0 of the 30-60-90 program; the day of the first order until set).`)
 		fmt.Fprintln(a.stdout, v)
 		return nil
 	case len(pos) == 3 && pos[0] == "set":
-		check, ok := settingKeys[pos[1]]
+		key, value := pos[1], pos[2]
+		s, ok := settingKeys[key]
 		if !ok {
-			return fmt.Errorf("unknown setting %q: settings are %s", pos[1], strings.Join(slices.Sorted(maps.Keys(settingKeys)), ", "))
+			return fmt.Errorf("unknown setting %q: settings are %s", key, strings.Join(settingNames(), ", "))
 		}
-		if err := check(pos[2]); err != nil {
-			return err
+		if value == "-" {
+			line, err := bufio.NewReader(a.stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("reading %s from stdin: %v", key, err)
+			}
+			value = strings.TrimRight(line, "\r\n")
 		}
-		return db.SetSetting(ctx, pos[1], pos[2])
+		if value != "" || key == "timezone" {
+			if err := s.check(value); err != nil {
+				return err
+			}
+		}
+		return db.SetSetting(ctx, key, value)
 	}
 	fs.Usage()
 	return errUsage

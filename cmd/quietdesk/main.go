@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // store time zones work on machines without a zoneinfo database
@@ -140,6 +141,24 @@ func (a *app) dispatch(ctx context.Context, parent string, actions map[string]*c
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// parseID parses a command line whose one argument is a record's id: what
+// names the record ("a token"), hint says where the ids are listed.
+func parseID(fs *flag.FlagSet, args []string, what, hint string) (int64, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 0, errUsage
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not %s id: %s", pos[0], what, hint)
+	}
+	return id, nil
 }
 
 // open opens the database a command names.

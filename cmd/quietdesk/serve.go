@@ -7,12 +7,16 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/notify"
 	"quietdesk/internal/web"
 )
 
 func init() {
 	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--db DSN]", run: runServe})
 }
+
+// notifyEvery is how often serve sends what the outbox holds due.
+const notifyEvery = 30 * time.Second
 
 const serveHelp = `Serves the web UI (Overview, Cohorts, Explore) at /, the JSON API under
 /api/v1 (its OpenAPI document is at /api/v1/openapi.json) and GET /healthz.
@@ -24,6 +28,9 @@ People log in with an email and a password: quietdesk user add --email E
 Behind a reverse proxy that terminates HTTPS, pass --behind-proxy so that
 session cookies are marked Secure and login limits count the client's
 address (from X-Forwarded-Proto and X-Forwarded-For, which the proxy must set).
+
+Sends the outbox's email and webhook deliveries every 30 seconds (see
+quietdesk notify --help); several servers on one PostgreSQL send each once.
 
 Logs one line per request on stderr. On SIGINT or SIGTERM it stops accepting
 connections and waits for the requests in flight, so their writes finish.`
@@ -62,13 +69,22 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	log.Info("serving", "addr", bound, "url", "http://"+bound, "database", string(db.Dialect))
+	// The outbox worker: every serve process runs one, and each delivery
+	// is still sent once (package notify).
+	outbox := make(chan struct{})
+	go func() {
+		defer close(outbox)
+		notify.NewWorker(db, log).Run(ctx, notifyEvery)
+	}()
 	<-ctx.Done()
 
 	log.Info("shutting down: finishing the requests in flight", "timeout", *grace)
 	// ctx is already cancelled; the grace period runs on its own clock.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	<-outbox // a send in flight finishes and is recorded
+	if err != nil {
 		return fmt.Errorf("shutdown: %w (requests still running after %s were cut off)", err, *grace)
 	}
 	log.Info("stopped")

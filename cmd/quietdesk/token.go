@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,17 +87,9 @@ func stamp(t *time.Time) string {
 
 func runTokenRevoke(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(tokenActions["revoke"], "Revokes an API token: requests bearing it are refused from now on. IDs are in quietdesk token list.")
-	pos, err := parse(fs, args)
+	id, err := parseID(fs, args, "a token", "quietdesk token list shows them")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a token id: quietdesk token list shows them", pos[0])
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
