@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"quietdesk/internal/decide"
+	"quietdesk/internal/reviewday"
 )
 
 func init() {
@@ -70,6 +74,12 @@ var settingKeys = map[string]settingKey{
 	"program_start": {help: "YYYY-MM-DD, day 0 of the 30-60-90 program (the day of the first order until set)", check: func(v string) error {
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
 			return fmt.Errorf("%q is not a date: write YYYY-MM-DD", v)
+		}
+		return nil
+	}},
+	reviewday.DaySetting: {help: "the weekday the weekly review is emailed and posted (monday until set)", check: func(v string) error {
+		if !slices.Contains(decide.Weekdays, strings.ToLower(v)) {
+			return fmt.Errorf("%q is not a weekday: write monday, tuesday, …", v)
 		}
 		return nil
 	}},

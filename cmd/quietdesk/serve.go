@@ -8,6 +8,7 @@ import (
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/notify"
+	"quietdesk/internal/reviewday"
 	"quietdesk/internal/web"
 )
 
@@ -15,8 +16,12 @@ func init() {
 	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--db DSN]", run: runServe})
 }
 
-// notifyEvery is how often serve sends what the outbox holds due.
-const notifyEvery = 30 * time.Second
+// notifyEvery is how often serve sends what the outbox holds due;
+// reviewEvery how often it checks whether the weekly review is due.
+const (
+	notifyEvery = 30 * time.Second
+	reviewEvery = time.Minute
+)
 
 const serveHelp = `Serves the web UI (Overview, Cohorts, Explore) at /, the JSON API under
 /api/v1 (its OpenAPI document is at /api/v1/openapi.json) and GET /healthz.
@@ -31,6 +36,9 @@ address (from X-Forwarded-Proto and X-Forwarded-For, which the proxy must set).
 
 Sends the outbox's email and webhook deliveries every 30 seconds (see
 quietdesk notify --help); several servers on one PostgreSQL send each once.
+On the review day (setting review.day, Monday by default) from 7:00 in the
+store's time zone it emails the weekly review to every owner with an address
+(quietdesk owners) and posts it to the chat webhook (review.webhook_url).
 
 Logs one line per request on stderr. On SIGINT or SIGTERM it stops accepting
 connections and waits for the requests in flight, so their writes finish.`
@@ -76,6 +84,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		defer close(outbox)
 		notify.NewWorker(db, log).Run(ctx, notifyEvery)
 	}()
+	// The weekly review, put in the outbox on the review day; every serve
+	// process checks, and the outbox's keys keep it to one of each.
+	go (&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: "http://" + bound}).Run(ctx, reviewEvery)
 	<-ctx.Done()
 
 	log.Info("shutting down: finishing the requests in flight", "timeout", *grace)
