@@ -195,6 +195,13 @@ func (r WeeklyReview) HTML() (string, error) {
 	return b.String(), err
 }
 
+// HTMLBody is the review without its page: for a page of the web UI.
+func (r WeeklyReview) HTMLBody() (template.HTML, error) {
+	var b bytes.Buffer
+	err := reviewTemplate.ExecuteTemplate(&b, "review-body", r)
+	return template.HTML(b.String()), err
+}
+
 // sparkline draws a series as an SVG line with its last point marked.
 func sparkline(values []*float64) template.HTML {
 	const w, h, pad = 220.0, 48.0, 4.0

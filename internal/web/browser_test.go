@@ -243,3 +243,53 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
 	}
 }
+
+// TestBrowserDecisions opens the decision pages of a demo store: the
+// alerts' evidence charts are drawn, the corrections' bars are placed, the
+// review's charts are there; no console error on the way.
+func TestBrowserDecisions(t *testing.T) {
+	ctx, problems := chromium(t)
+	s := demoSite(t)
+	fail := func(step string, err error) {
+		t.Helper()
+		t.Fatalf("%s: %v\nthe browser reported: %q", step, err, problems())
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/alerts"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.alert .chart:is([data-drawn="true"], .broken)`)),
+	)
+	if err != nil {
+		fail("log in and open the alerts", err)
+	}
+	painted, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](paintedPixels))
+	if err != nil {
+		fail("read the charts' pixels", err)
+	}
+	if len(painted) < 2 {
+		t.Errorf("%d evidence charts, want one per alert (at least 2)", len(painted))
+	}
+	for i, n := range painted {
+		if n < 50 {
+			t.Errorf("evidence chart %d has %d pixels of its line: not drawn", i+1, n)
+		}
+	}
+	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/corrections"), chromedp.WaitVisible(chromedp.CSS(`#corrections-table`)))
+	if err != nil {
+		fail("open the corrections", err)
+	}
+	placed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('.range .expected')).filter((el) => el.style.width !== '').length`))
+	if err != nil || placed != 3 {
+		t.Errorf("%d of the 3 corrections' expected ranges placed (%v)", placed, err)
+	}
+	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/review"), chromedp.WaitVisible(chromedp.CSS(`#review svg path`)))
+	if err != nil {
+		fail("open the review", err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
+	}
+}

@@ -96,6 +96,7 @@ type route struct {
 // page is for, and every form they post is checked for CSRF.
 func (s *Server) routes() []route {
 	dashboards := []string{auth.RoleAdmin, auth.RoleAnalyst}
+	admins := []string{auth.RoleAdmin}
 	return []route{
 		{"GET /healthz", s.handle(s.healthz), false},
 		{"GET /api/v1/openapi.json", s.handle(s.openAPI), false},
@@ -124,6 +125,15 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.page(nil, s.home), true},
 		{"GET /cohorts", s.page(dashboards, s.cohorts), true},
 		{"GET /explore", s.page(dashboards, s.explore), true},
+		{"GET /review", s.page(dashboards, s.reviewPage), true},
+		{"GET /alerts", s.page(dashboards, s.alertsPage), true},
+		{"POST /alerts/{id}/state", s.page(admins, s.alertState), true},
+		{"GET /corrections", s.page(dashboards, s.correctionsPage), true},
+		{"POST /corrections", s.page(admins, s.addCorrection), true},
+		{"POST /corrections/{id}/decide", s.page(admins, s.decideCorrection), true},
+		{"GET /guardrails", s.page(dashboards, s.guardrailsPage), true},
+		{"POST /guardrails/accept", s.page(admins, s.acceptProposals), true},
+		{"POST /guardrails/{name}", s.page(admins, s.saveGuardrail), true},
 		{"GET /static/{file...}", s.assets.handler(), true},
 	}
 }

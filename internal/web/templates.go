@@ -64,7 +64,8 @@ func (v *view) NavItems() []navItem {
 		return nil
 	}
 	if v.Session.User.SeesDashboards() {
-		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}}
+		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"},
+			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}
 	}
 	return []navItem{{"desk", "Desk", "/"}}
 }
@@ -219,5 +220,12 @@ func (s *Server) templateFuncs() template.FuncMap {
 		// asset is a static file's URL with its content's hash, so
 		// browsers may cache it for good.
 		"asset": func(name string) (string, error) { return s.assets.url(name) },
+		"deref": func(v *float64) float64 {
+			if v == nil {
+				return 0
+			}
+			return *v
+		},
+		"dimensions": dimensionOptions,
 	}
 }

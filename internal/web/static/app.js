@@ -137,6 +137,12 @@
 
   drawCharts();
   document.querySelectorAll('table.sortable').forEach(sortable);
+  // Positions computed on the server (the corrections' range bars), set
+  // here because the content security policy allows no inline styles.
+  document.querySelectorAll('[data-left]').forEach((el) => {
+    el.style.left = el.dataset.left + '%';
+    if (el.dataset.width) el.style.width = el.dataset.width + '%';
+  });
   document.querySelectorAll('form[data-autosubmit] select, form[data-autosubmit] input[type="checkbox"]').forEach((sel) => {
     sel.addEventListener('change', () => sel.form.requestSubmit());
   });

@@ -1,0 +1,315 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"quietdesk/internal/auth"
+	"quietdesk/internal/decide"
+	"quietdesk/internal/domain"
+	"quietdesk/internal/metrics"
+	"quietdesk/internal/store"
+)
+
+// The decision pages: the weekly review, the alerts with their evidence,
+// the corrections with expected against realized impact, and the decision
+// table's editor. Everyone who sees the dashboards reads them; admins
+// change them.
+
+type reviewPage struct {
+	Week, Prev, Next string
+	Body             template.HTML
+	Markdown, JSON   string // API links
+}
+
+// reviewPageHandler answers GET /review?week=.
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	week, err := s.week(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	rev, err := s.decider().Review(r.Context(), week)
+	if err != nil {
+		return err
+	}
+	body, err := rev.HTMLBody()
+	if err != nil {
+		return err
+	}
+	d := reviewPage{Week: week.String(), Prev: "/review?week=" + week.Add(-1).String(), Body: body,
+		Markdown: "/api/v1/review?format=md&week=" + week.String(), JSON: "/api/v1/review?week=" + week.String()}
+	if loc, err := store.TimeZone(r.Context(), s.db); err == nil && week.Before(decide.LastCompleteWeek(s.Now(), loc)) {
+		d.Next = "/review?week=" + week.Add(1).String()
+	}
+	return s.render(w, http.StatusOK, "review", &view{Title: "Weekly review " + d.Week, Session: sess, Nav: "review", Data: d})
+}
+
+type alertsPage struct {
+	Week, Prev string
+	Alerts     []alertView
+	Waiting    []string
+	CanEdit    bool
+	CSRF       string
+}
+
+type alertView struct {
+	decide.Alert
+	Figure string
+	Chart  *chartData
+}
+
+// alertsPage answers GET /alerts?week=: the week's alerts in priority
+// order, each with its evidence chart.
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	week, err := s.week(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	d := s.decider()
+	res, err := d.Evaluate(r.Context(), week)
+	if err != nil {
+		return err
+	}
+	data := alertsPage{Week: res.Week, Prev: "/alerts?week=" + week.Add(-1).String(), Waiting: res.Waiting,
+		CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF}
+	for _, a := range res.Alerts {
+		v := alertView{Alert: a, Figure: alertFigure(a)}
+		ev, err := d.Evidence(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		v.Chart = evidenceChart(a, ev)
+		data.Alerts = append(data.Alerts, v)
+	}
+	return s.render(w, http.StatusOK, "alerts", &view{Title: "Alerts " + res.Week, Session: sess, Nav: "alerts", Data: data})
+}
+
+func alertFigure(a decide.Alert) string {
+	if a.Value == nil {
+		return ""
+	}
+	f := strconv.FormatFloat(*a.Value, 'f', 3, 64)
+	if a.Threshold != nil {
+		f += " against " + strconv.FormatFloat(*a.Threshold, 'f', 3, 64)
+	}
+	return f
+}
+
+// evidenceChart draws the scope, the rest of the store and the threshold.
+func evidenceChart(a decide.Alert, ev decide.Evidence) *chartData {
+	m, _ := lookupMetric(a.Metric)
+	c := &chartData{Labels: ev.Weeks, Format: m.Format}
+	name := "store"
+	if a.Scope.Dimension != "" {
+		name = a.Scope.Group
+	}
+	c.Series = append(c.Series, chartSeries{Label: name, Values: ev.Scope})
+	if ev.Rest != nil {
+		c.Series = append(c.Series, chartSeries{Label: "rest of the store", Values: ev.Rest})
+	}
+	if ev.Threshold != nil {
+		line := make([]*float64, len(ev.Weeks))
+		for i := range line {
+			line[i] = ev.Threshold
+		}
+		c.Series = append(c.Series, chartSeries{Label: "threshold", Values: line})
+	}
+	return c
+}
+
+// alertState answers POST /alerts/{id}/state (acknowledge or reopen).
+func (s *Server) alertState(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return domain.Errorf(domain.ENotFound, "no alert %q", r.PathValue("id"))
+	}
+	if err := s.decider().SetAlertState(r.Context(), id, r.PostFormValue("state"), r.PostFormValue("note"), sess.User.Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/alerts?week="+url.QueryEscape(r.PostFormValue("week")), http.StatusSeeOther)
+	return nil
+}
+
+type correctionsPage struct {
+	Corrections []correctionView
+	Program     *decide.Program
+	Metrics     []option
+	CanEdit     bool
+	CSRF        string
+	Today       string
+}
+
+type correctionView struct {
+	decide.Correction
+	// Bar places the expected range and the realized impact on one scale,
+	// in percent of its width.
+	Low, Width, Base, Realized float64
+	HasRealized                bool
+}
+
+// correctionsPage answers GET /corrections.
+func (s *Server) correctionsPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	d := s.decider()
+	list, err := d.Corrections(r.Context())
+	if err != nil {
+		return err
+	}
+	data := correctionsPage{CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF}
+	if p, err := d.Program(r.Context()); err == nil {
+		data.Program = &p
+	}
+	if today, err := s.today(r.Context()); err == nil {
+		data.Today = today.Format(dateLayout)
+	}
+	for _, name := range metrics.Names {
+		m, _ := lookupMetric(name)
+		data.Metrics = append(data.Metrics, option{Value: name, Label: m.Label, Selected: name == "cpo"})
+	}
+	for _, c := range list {
+		data.Corrections = append(data.Corrections, correctionBar(c))
+	}
+	return s.render(w, http.StatusOK, "corrections", &view{Title: "Corrections", Session: sess, Nav: "corrections", Data: data})
+}
+
+// correctionBar lays a correction's expected range and realized impact on
+// a scale from min(0, low, realized) to max(high, realized).
+func correctionBar(c decide.Correction) correctionView {
+	v := correctionView{Correction: c}
+	lo, hi := min(0, c.Expected.Low), c.Expected.High
+	if c.Realized != nil {
+		lo, hi = min(lo, *c.Realized), max(hi, *c.Realized)
+		v.HasRealized = true
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	at := func(x float64) float64 { return (x - lo) / (hi - lo) * 100 }
+	v.Low, v.Width, v.Base = at(c.Expected.Low), at(c.Expected.High)-at(c.Expected.Low), at(c.Expected.Base)
+	if c.Realized != nil {
+		v.Realized = at(*c.Realized)
+	}
+	return v
+}
+
+// addCorrection answers POST /corrections.
+func (s *Server) addCorrection(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	f := r.PostFormValue
+	num := func(name string) float64 { v, _ := strconv.ParseFloat(f(name), 64); return v }
+	c := decide.Correction{Title: f("title"), Metric: f("metric"), Owner: f("owner"), Start: f("start"), Lever: f("lever"),
+		Effort: f("effort"), Impact: f("impact"), Expected: decide.Expected{Low: num("low"), Base: num("base"), High: num("high")}}
+	if dim, group, ok := strings.Cut(f("scope"), "="); ok {
+		c.Scope = decide.Scope{Dimension: strings.TrimSpace(dim), Group: strings.TrimSpace(group)}
+	}
+	if _, err := s.decider().AddCorrection(r.Context(), c, decide.AddOptions{Force: f("force") != "", By: sess.User.Email}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/corrections", http.StatusSeeOther)
+	return nil
+}
+
+// decideCorrection answers POST /corrections/{id}/decide: review it, or
+// record a person's verdict.
+func (s *Server) decideCorrection(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return domain.Errorf(domain.ENotFound, "no correction %q", r.PathValue("id"))
+	}
+	d := s.decider()
+	if v := r.PostFormValue("verdict"); v != "" {
+		_, err = d.Decide(r.Context(), id, v, r.PostFormValue("reason"), sess.User.Email)
+	} else {
+		_, err = d.ReviewCorrection(r.Context(), id)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/corrections", http.StatusSeeOther)
+	return nil
+}
+
+type guardrailsPage struct {
+	Guardrails []guardrailView
+	Proposals  []decide.Proposal
+	ProposeErr string
+	Dimensions []optionGroup
+	CanEdit    bool
+	CSRF       string
+}
+
+type guardrailView struct {
+	decide.Guardrail
+	Threshold string
+}
+
+// guardrailsPage answers GET /guardrails: the decision table, editable,
+// and the thresholds proposed from the baseline.
+func (s *Server) guardrailsPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	list, err := decide.Guardrails(r.Context(), s.db)
+	if err != nil {
+		return err
+	}
+	data := guardrailsPage{CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF, Dimensions: dimensionOptions("")}
+	for _, g := range list {
+		v := guardrailView{Guardrail: g}
+		if g.Threshold != nil {
+			v.Threshold = strconv.FormatFloat(*g.Threshold, 'f', -1, 64)
+		}
+		data.Guardrails = append(data.Guardrails, v)
+	}
+	if data.Proposals, err = s.decider().Propose(r.Context()); err != nil {
+		data.ProposeErr = err.Error()
+	}
+	return s.render(w, http.StatusOK, "guardrails", &view{Title: "Guardrails", Session: sess, Nav: "guardrails", Data: data})
+}
+
+// saveGuardrail answers POST /guardrails/{name}.
+func (s *Server) saveGuardrail(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	f := r.PostFormValue
+	var e decide.Edit
+	owner, action, dim := f("owner"), f("action"), f("by")
+	e.Owner, e.Action, e.Dimension = &owner, &action, &dim
+	if t := strings.TrimSpace(f("threshold")); t == "" {
+		e.ClearThreshold = true
+	} else {
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			var p domain.Problems
+			p.Add("threshold", "%q is not a number", t)
+			return &domain.Error{Code: domain.EInvalid, Message: "bad guardrail", Fields: p}
+		}
+		e.Threshold = &v
+	}
+	if n, err := strconv.Atoi(f("weeks")); err == nil {
+		e.Weeks = &n
+	}
+	on := f("enabled") != ""
+	e.Enabled = &on
+	g, err := decide.GetGuardrail(r.Context(), s.db, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if !g.NeedsThreshold() {
+		e.ClearThreshold, e.Threshold = false, nil
+	}
+	if _, err := decide.SetGuardrail(r.Context(), s.db, g.Name, e, false, sess.User.Email, s.Now()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/guardrails", http.StatusSeeOther)
+	return nil
+}
+
+// acceptProposals answers POST /guardrails/accept.
+func (s *Server) acceptProposals(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	var names []string
+	if n := r.PostFormValue("name"); n != "" {
+		names = []string{n}
+	}
+	if _, err := s.decider().Accept(r.Context(), names, sess.User.Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/guardrails", http.StatusSeeOther)
+	return nil
+}

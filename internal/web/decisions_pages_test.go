@@ -1,0 +1,173 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"quietdesk/internal/demo"
+	"quietdesk/internal/metrics"
+	"quietdesk/internal/store"
+	"quietdesk/internal/web"
+)
+
+// demoNow is the Monday the demo store behind the decision pages is made.
+var demoNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+var (
+	demoOnce sync.Once
+	demoFile string
+	demoErr  error
+)
+
+// demoSite serves a copy of a demo store (made once per test run, with its
+// decision loop set up) with the real metrics engine, at demoNow.
+func demoSite(t *testing.T) *site {
+	t.Helper()
+	demoOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "quietdesk-web-demo")
+		if err != nil {
+			demoErr = err
+			return
+		}
+		demoFile = filepath.Join(dir, "demo.db")
+		ctx := context.Background()
+		db, err := store.Open(ctx, "sqlite:"+demoFile)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		defer db.Close()
+		sum, err := demo.Generate(ctx, db, demo.Options{Seed: 1, Orders: 20000, Now: demoNow})
+		if err != nil {
+			demoErr = err
+			return
+		}
+		clock := func() time.Time { return demoNow }
+		if err := (&metrics.Engine{DB: db, Now: clock}).Refresh(ctx); err != nil {
+			demoErr = err
+			return
+		}
+		_, demoErr = demo.SetUpDecisions(ctx, db, sum, demoNow)
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	copyPath := filepath.Join(t.TempDir(), "demo.db")
+	src, err := os.Open(demoFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	dst.Close()
+	db, err := store.Open(context.Background(), "sqlite:"+copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := startSite(t, db, func(srv *web.Server) {
+		srv.Now = func() time.Time { return demoNow }
+		srv.Metrics = &metrics.Engine{DB: db, Now: srv.Now}
+	})
+	return s
+}
+
+func TestDecisionPages(t *testing.T) {
+	s := demoSite(t)
+	admin := s.visitor().login("admin@example.com")
+
+	body := admin.page("/review", http.StatusOK)
+	mustContain(t, body, "Weekly review 2026-W47", "1. What changed this week?", "2. Which metric moved meaningfully?",
+		"3. Did contribution quality improve?", "4. What do we keep, adjust or stop next week?", "<svg", "contribution_floor", "SPRING30")
+
+	body = admin.page("/alerts", http.StatusOK)
+	mustContain(t, body, "Alerts, 2026-W47", "<code>contribution_floor</code> discount_code=SPRING30", "<code>cpo_ceiling</code> carrier=ParcelNow",
+		"pause weak cohorts", `data-chart="`, "rest of the store", "threshold")
+	if i, j := strings.Index(body, "contribution_floor</code>"), strings.Index(body, "cpo_ceiling</code>"); i > j {
+		t.Error("a guardrail update (contribution floor) should come before a clarity fix (CPO ceiling)")
+	}
+	// Acknowledge the first alert.
+	id := between(body, `<section class="alert" id="alert-`, `"`)
+	r := admin.post("/alerts/"+id+"/state", url.Values{"csrf": {admin.csrf(admin.get("/alerts"))}, "state": {"acknowledged"}, "note": {"carrier called"}, "week": {"2026-W47"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("acknowledge: %d %s", r.status, r.body)
+	}
+	mustContain(t, admin.page("/alerts?week=2026-W47", http.StatusOK), "acknowledged", "carrier called")
+
+	body = admin.page("/corrections", http.StatusOK)
+	mustContain(t, body, "Program day 56", "phase 2", "Escalate ParcelNow", "Pause SPRING30 on coupon sites", "Rewrite the shoe size guide", `data-left="`, "running")
+	form := url.Values{"csrf": {admin.csrf(admin.get("/corrections"))}, "title": {"Delay notice for ParcelNow parcels"}, "metric": {"cpo"}, "scope": {"carrier=ParcelNow"},
+		"low": {"0.01"}, "base": {"0.02"}, "high": {"0.04"}, "owner": {"Malik"}, "start": {"2026-11-23"}, "effort": {"low"}, "impact": {"high"}}
+	// The shoe size guide runs from today: two more make three at once,
+	// phase 2's limit, and a fourth is refused unless forced.
+	for range 2 {
+		if r := admin.post("/corrections", form); r.status != http.StatusSeeOther {
+			t.Fatalf("add: %d %s", r.status, r.body)
+		}
+	}
+	if r := admin.post("/corrections", form); r.status != http.StatusConflict || !strings.Contains(string(r.body), "phase 2") {
+		t.Errorf("a fourth correction: %d %s", r.status, r.body)
+	}
+	form.Set("force", "1")
+	if r := admin.post("/corrections", form); r.status != http.StatusSeeOther {
+		t.Errorf("forced: %d %s", r.status, r.body)
+	}
+	mustContain(t, admin.page("/corrections", http.StatusOK), "Delay notice for ParcelNow parcels")
+	// Review the correction due, then override its verdict: refused without a reason.
+	csrf := admin.csrf(admin.get("/corrections"))
+	if r := admin.post("/corrections/2/decide", url.Values{"csrf": {csrf}}); r.status != http.StatusSeeOther {
+		t.Fatalf("review: %d %s", r.status, r.body)
+	}
+	if r := admin.post("/corrections/2/decide", url.Values{"csrf": {csrf}, "verdict": {"keep"}}); r.status == http.StatusSeeOther {
+		// keep may be the computed verdict; then roll_back is the override.
+		if r := admin.post("/corrections/2/decide", url.Values{"csrf": {csrf}, "verdict": {"roll_back"}}); r.status != http.StatusBadRequest {
+			t.Errorf("override without a reason: %d", r.status)
+		}
+	}
+
+	body = admin.page("/guardrails", http.StatusOK)
+	mustContain(t, body, "Decision table", `id="guardrail-cpo_ceiling"`, "Proposed thresholds", "25th percentile")
+	r = admin.post("/guardrails/cpo_ceiling", url.Values{"csrf": {admin.csrf(admin.get("/guardrails"))}, "threshold": {"0.25"}, "weeks": {"2"},
+		"owner": {"Malik"}, "action": {"fix the top contact topic at its source"}, "by": {"carrier"}, "enabled": {"1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	mustContain(t, admin.page("/review", http.StatusOK), "cpo_ceiling")
+
+	// An analyst reads every page and changes nothing.
+	analyst := s.visitor().login("analyst@example.com")
+	for _, p := range []string{"/review", "/alerts", "/corrections", "/guardrails"} {
+		analyst.page(p, http.StatusOK)
+	}
+	body = analyst.page("/guardrails", http.StatusOK)
+	if strings.Contains(body, `action="/guardrails/`) {
+		t.Error("an analyst is offered the editor")
+	}
+	if r := analyst.post("/guardrails/cpo_ceiling", url.Values{"csrf": {analyst.csrf(analyst.get("/corrections"))}, "threshold": {"9"}}); r.status != http.StatusForbidden {
+		t.Errorf("an analyst saved a guardrail: %d", r.status)
+	}
+}
+
+// between returns the text after start up to end.
+func between(s, start, end string) string {
+	_, after, ok := strings.Cut(s, start)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, end)
+	return v
+}
