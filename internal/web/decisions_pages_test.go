@@ -90,7 +90,11 @@ func TestDecisionPages(t *testing.T) {
 	s := demoSite(t)
 	admin := s.visitor().login("admin@example.com")
 
-	body := admin.page("/review", http.StatusOK)
+	// The Overview shows the alerts firing in its week.
+	body := admin.page("/", http.StatusOK)
+	mustContain(t, body, `id="overview-alerts"`, "alerts firing", "<code>contribution_floor</code> discount_code=SPRING30", "<code>cpo_ceiling</code> carrier=ParcelNow")
+
+	body = admin.page("/review", http.StatusOK)
 	mustContain(t, body, "Weekly review 2026-W47", "1. What changed this week?", "2. Which metric moved meaningfully?",
 		"3. Did contribution quality improve?", "4. What do we keep, adjust or stop next week?", "<svg", "contribution_floor", "SPRING30")
 

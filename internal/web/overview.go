@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/decide"
 	"quietdesk/internal/metrics"
+	"quietdesk/internal/store"
 )
 
 // overviewMetrics are the Overview's cards, in order.
@@ -20,6 +22,9 @@ type overviewData struct {
 	Prev     string // URL of the week before
 	Next     string // URL of the week after, "" when that week is not complete
 	Cards    []overviewCard
+	// Alerts are the guardrails firing in the week, as last evaluated
+	// (the Alerts page and the review evaluate).
+	Alerts []decide.Alert
 }
 
 // overviewCard is one metric: this week, the change from last week, and
@@ -100,6 +105,11 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *auth.Ses
 			c.Chart.add(m.Label, periods, rows)
 		}
 		d.Cards = append(d.Cards, c)
+	}
+	if loc, err := store.TimeZone(r.Context(), s.db); err == nil {
+		if w, err := decide.ParseWeek(d.Week, loc); err == nil {
+			d.Alerts, _ = s.decider().Alerts(r.Context(), w)
+		}
 	}
 	return s.render(w, status, "overview", &view{Title: "Overview", Session: sess, Nav: "overview", Notice: notice, Data: d})
 }
