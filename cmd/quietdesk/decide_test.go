@@ -1,0 +1,116 @@
+package main_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDecisionCommands drives the decision loop from the command line on a
+// small demo store: guardrails, alerts as DESIGN §7.4's JSON, a correction
+// added, reviewed and decided, the review, owners and actions.
+func TestDecisionCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	mustRun(t, "demo", "--no-serve", "--orders", "20000", "--today", "2026-11-23", "--db", db)
+
+	out := mustRun(t, "guardrails", "list", "--db", db).stdout
+	for _, name := range []string{"contribution_floor", "return_cost_spike", "variable_cost_trend", "owner_completion", "cpo_ceiling"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("guardrails list lacks %s:\n%s", name, out)
+		}
+	}
+	r := mustRun(t, "guardrails", "set", "cpo_ceiling", "--threshold", "0.2", "--owner", "Malik", "--by", "carrier", "--db", db)
+	if !strings.Contains(r.stdout, "above 0.2 for 2 consecutive weeks, by carrier; owner Malik") {
+		t.Errorf("set: %s", r.stdout)
+	}
+	if r := run(t, "guardrails", "set", "cpo_ceiling", "--by", "colour", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `"colour" is not a dimension`) {
+		t.Errorf("a bad dimension: %d %s", r.code, r.stderr)
+	}
+
+	// alerts --format json: DESIGN §7.4's shape.
+	var alerts struct {
+		Week   string `json:"week"`
+		Alerts []struct {
+			Guardrail, Metric, Trigger, Owner, Action, Since string
+			Scope                                            map[string]string
+			Value, Threshold                                 *float64
+		} `json:"alerts"`
+	}
+	out = mustRun(t, "alerts", "--week", "2026-W47", "--format", "json", "--db", db).stdout
+	if err := json.Unmarshal([]byte(out), &alerts); err != nil || alerts.Week != "2026-W47" || len(alerts.Alerts) == 0 {
+		t.Fatalf("alerts: %v\n%s", err, out)
+	}
+	for _, a := range alerts.Alerts {
+		if a.Guardrail == "" || a.Metric == "" || a.Trigger == "" || a.Since == "" || a.Scope == nil || a.Value == nil {
+			t.Errorf("alert lacks a field: %+v", a)
+		}
+	}
+	if again := mustRun(t, "alerts", "--week", "2026-W47", "--format", "json", "--db", db).stdout; again != out {
+		t.Error("evaluating the week again changed the alerts")
+	}
+	if r := run(t, "alerts", "--week", "2026-W48", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "not complete yet") {
+		t.Errorf("the current week: %d %s", r.code, r.stderr)
+	}
+
+	id := strings.TrimSpace(mustRun(t, "corrections", "add", "--title", "Delay notices for late parcels", "--metric", "cpo", "--scope", "carrier=ParcelNow",
+		"--expected-low", "0.01", "--expected-base", "0.03", "--expected-high", "0.05", "--owner", "Malik", "--start", "2026-11-09", "--force", "--db", db).stdout)
+	var review struct {
+		Metric      string             `json:"metric"`
+		Pre         *float64           `json:"pre"`
+		ControlPost *float64           `json:"control_post"`
+		Realized    *float64           `json:"realized"`
+		Expected    map[string]float64 `json:"expected"`
+		Guards      []map[string]any   `json:"guards"`
+		Verdict     string             `json:"verdict"`
+		Reason      string             `json:"reason"`
+	}
+	out = mustRun(t, "corrections", "review", id, "--format", "json", "--db", db).stdout
+	if err := json.Unmarshal([]byte(out), &review); err != nil || review.Metric != "cpo" || review.Realized == nil || review.Pre == nil || review.ControlPost == nil ||
+		len(review.Guards) != 1 || review.Expected["base"] != 0.03 || review.Verdict == "" || review.Reason == "" {
+		t.Fatalf("review: %v\n%s", err, out)
+	}
+	other := map[string]string{"keep": "roll_back", "adjust": "keep", "roll_back": "keep"}[review.Verdict]
+	if r := run(t, "corrections", "decide", id, "--verdict", other, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "needs a written reason") {
+		t.Errorf("override without a reason: %d %s", r.code, r.stderr)
+	}
+	mustRun(t, "corrections", "decide", id, "--verdict", other, "--reason", "The carrier changed its depot that week; we judge it again next week.", "--db", db)
+	if out := mustRun(t, "corrections", "list", "--db", db).stdout; !strings.Contains(out, "Delay notices for late parcels") {
+		t.Errorf("list:\n%s", out)
+	}
+
+	md := mustRun(t, "review", "--week", "2026-W47", "--db", db).stdout
+	for _, want := range []string{"# Weekly review 2026-W47", "## 1. What changed this week?", "## 4. What do we keep, adjust or stop next week?"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("review lacks %q:\n%s", want, md)
+		}
+	}
+	var js map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(mustRun(t, "review", "--week", "2026-W47", "--format", "json", "--db", db).stdout), &js); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"week", "changed", "moved", "contribution", "decisions"} {
+		if js[k] == nil {
+			t.Errorf("review JSON lacks %q", k)
+		}
+	}
+	if html := mustRun(t, "review", "--format", "html", "--week", "2026-W47", "--db", db).stdout; !strings.Contains(html, "<svg") {
+		t.Error("the HTML review has no chart")
+	}
+
+	mustRun(t, "owners", "set", "Malik", "--email", "malik@brand.example", "--db", db)
+	if r := run(t, "owners", "set", "Malik", "--email", "not an address", "--db", db); r.code != 1 {
+		t.Errorf("a bad address was taken: %s", r.stderr)
+	}
+	if out := mustRun(t, "owners", "list", "--db", db).stdout; !strings.Contains(out, "malik@brand.example") {
+		t.Errorf("owners:\n%s", out)
+	}
+	actionID := strings.TrimSpace(mustRun(t, "actions", "add", "--owner", "Tom", "--title", "Pause SPRING30", "--due", "2026-11-27", "--db", db).stdout)
+	mustRun(t, "actions", "done", actionID, "--at", "2026-11-26 10:00:00", "--db", db)
+	if out := mustRun(t, "actions", "list", "--owner", "Tom", "--db", db).stdout; !strings.Contains(out, actionID) || !strings.Contains(out, "true") {
+		t.Errorf("actions:\n%s", out)
+	}
+	if r := run(t, "actions", "add", "--owner", "Tom", "--title", "x", "--due", "soon", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "due_date") {
+		t.Errorf("a bad due date: %d %s", r.code, r.stderr)
+	}
+}
