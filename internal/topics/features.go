@@ -206,12 +206,16 @@ func (v *Vectorizer) Transform(toks []string, dst Vector) Vector {
 	}
 	// Normalise each block; words come first in index order.
 	split := sort.Search(len(out), func(k int) bool { return int(out[k]) >= v.Words })
-	normalize(val[:split])
-	normalize(val[split:])
+	normalize(val[:split], wordShare)
+	normalize(val[split:], 1-wordShare)
 	return Vector{Idx: out, Val: val}
 }
 
-func normalize(val []float32) {
+// wordShare is the word block's share of a vector's squared length.
+var wordShare = 0.5
+
+// normalize scales val to length √share.
+func normalize(val []float32, share float64) {
 	var s float64
 	for _, x := range val {
 		s += float64(x) * float64(x)
@@ -219,7 +223,7 @@ func normalize(val []float32) {
 	if s == 0 {
 		return
 	}
-	f := float32(1 / math.Sqrt(2*s))
+	f := float32(math.Sqrt(share / s))
 	for i := range val {
 		val[i] *= f
 	}

@@ -7,12 +7,16 @@ import (
 )
 
 // Placeholders stand for the parts of a message that identify one order or
-// person rather than say what the message is about, so "#1001" and "#88231"
-// are the same feature. They start with '_', which no word token does.
+// person rather than say what the message is about, so "2026-01-05" and
+// "12/01" are the same feature. They start with '_', which no word token
+// does. An order reference ("#1001", "order no. 1001", "BR-10023") becomes
+// the one word "order", so "cancel my order #1001" reads exactly as "cancel
+// my order": customers add numbers to any topic, and a topic must not lean
+// on whether they did.
 const (
 	tokURL      = "_url_"
 	tokEmail    = "_email_"
-	tokOrderNum = "_ordnum_"
+	tokOrderNum = "_ordnum_" // never emitted: see orderRef
 	tokTracking = "_tracking_"
 	tokMoney    = "_money_"
 	tokDate     = "_date_"
@@ -143,10 +147,26 @@ var trackingWords = map[string]bool{"tracking": true, "track": true, "awb": true
 // appendPlaceholder appends tok unless the previous token is the same
 // placeholder: "9400 1000 0000 0000" is one number, not four.
 func appendPlaceholder(dst []string, start int, tok string) []string {
+	if tok == tokOrderNum {
+		return orderRef(dst, start)
+	}
 	if len(dst) > start && dst[len(dst)-1] == tok {
 		return dst
 	}
 	return append(dst, tok)
+}
+
+// orderRef appends an order reference as the word "order": after "order",
+// "order no" or "order number" it adds nothing and drops the "no".
+func orderRef(dst []string, start int) []string {
+	n := len(dst) - start
+	if n >= 1 && dst[len(dst)-1] == "order" {
+		return dst
+	}
+	if n >= 2 && dst[len(dst)-2] == "order" && orderWords[dst[len(dst)-1]] {
+		return dst[:len(dst)-1]
+	}
+	return append(dst, "order")
 }
 
 // orderWords are the words after which a number is an order number.

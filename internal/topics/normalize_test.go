@@ -8,9 +8,11 @@ import (
 
 func TestTokens(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"Where is my order #1001?", "where is my order _ordnum_"},
-		{"order 12345 hasn't arrived", "order _ordnum_ hasnt arrived"},
-		{"Order no. 88231, tracking 1Z999AA10123456784", "order no _ordnum_ tracking _tracking_"},
+		{"Where is my order #1001?", "where is my order"},
+		{"#1001 never came", "order never came"},
+		{"order 12345 hasn't arrived", "order hasnt arrived"},
+		{"Order no. 88231, tracking 1Z999AA10123456784", "order tracking _tracking_"},
+		{"my order number: 88231", "my order"},
 		{"USPS says 9400 1000 0000 0000 0000 00", "usps says _num_"},
 		{"tracking number 940010000000000000", "tracking number _tracking_"},
 		{"I paid $49.99 and €12,50 and 20 euros", "i paid _money_ and _money_ and _money_"},
@@ -18,7 +20,7 @@ func TestTokens(t *testing.T) {
 		{"may I change it? It's due May 5", "may i change it its due _date_"},
 		{"mail me at jane.doe@example.com or see https://shop.example/track?id=1", "mail me at _email_ or see _url_"},
 		{"LOVE the jumper 😍😍 but it’s TOO small!!! 👎🏽", "love the jumper but its too small"},
-		{"ref BR-10023 please", "ref _ordnum_ please"},
+		{"ref BR-10023 please", "ref order please"},
 		{"i need 2 t-shirts", "i need _num_ t shirts"},
 		{"Élodie: commande reçue?", "élodie commande reçue"},
 	}
@@ -31,7 +33,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestFeatureKeysHashAsLookedUp(t *testing.T) {
-	toks := Tokens("Élodie whereis ordr #1001 now", nil)
+	toks := Tokens("Élodie whereis ordr #1001 now 1Z999AA10123456784", nil)
 	var keys []string
 	var hashes []uint64
 	emit(toks, true, func(h uint64, key string, _ int) { keys, hashes = append(keys, key), append(hashes, h) })
@@ -40,7 +42,7 @@ func TestFeatureKeysHashAsLookedUp(t *testing.T) {
 			t.Errorf("key %q: hash %x, in-place hash %x", k, featureHash(k), hashes[i])
 		}
 	}
-	want := []string{"c o", "c ord", "cdr ", "cordr", "c él", "cdie ", "wwhereis", "bwhereis ordr", "w_ordnum_", "b_ordnum_ now"}
+	want := []string{"c o", "c ord", "cdr ", "cordr", "c él", "cdie ", "wwhereis", "bwhereis ordr", "bordr order", "border now", "w_tracking_"}
 	for _, w := range want {
 		if !slices.Contains(keys, w) {
 			t.Errorf("no feature %q in %q", w, keys)
