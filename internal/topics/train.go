@@ -22,7 +22,7 @@ type TrainOptions struct {
 	// Noisy is how many copies with typos of each example are trained on
 	// beside it (default 1; -1 for none).
 	Noisy int
-	Seed   uint64  // shuffling seed; the same seed and data give the same model
+	Seed  uint64 // shuffling seed; the same seed and data give the same model
 	// Threshold for Other; default 0.4 when the labels include Other, else 0.
 	Threshold float64
 	// Progress, when set, is called after each pass with the passes done
