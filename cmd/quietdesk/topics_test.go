@@ -1,0 +1,149 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"quietdesk/internal/topics"
+)
+
+const bitextCSV = "../../internal/topics/starter/bitext-8k.csv"
+
+// bitextSample writes every step-th bitext row after offset to a CSV file.
+func bitextSample(t *testing.T, offset, step int) string {
+	t.Helper()
+	f, err := os.Open(bitextCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(rows[0])
+	for i := 1 + offset; i < len(rows); i += step {
+		w.Write(rows[i])
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "sample.csv")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTopicsTrainEval(t *testing.T) {
+	dir := t.TempDir()
+	train, test := bitextSample(t, 0, 6), bitextSample(t, 3, 12)
+	model := filepath.Join(dir, "m.model")
+	r := mustRun(t, "topics", "train", "--data", train, "--out", model)
+	if !strings.Contains(r.stderr, "27 labels") {
+		t.Errorf("train said %q", r.stderr)
+	}
+	// Flags anywhere; the same data gives the same file.
+	again := filepath.Join(dir, "again.model")
+	mustRun(t, "topics", "train", "--out", again, "--data", train)
+	a, _ := os.ReadFile(model)
+	b, _ := os.ReadFile(again)
+	if !bytes.Equal(a, b) {
+		t.Error("training twice on the same data gives different model files")
+	}
+
+	r = mustRun(t, "topics", "eval", "--model", model, "--data", test, "--format", "json")
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+		t.Fatalf("eval json: %v\n%s", err, r.stdout)
+	}
+	for _, k := range []string{"n", "accuracy", "macro_f1", "labels"} {
+		if raw[k] == nil {
+			t.Errorf("eval json has no %q: %s", k, r.stdout)
+		}
+	}
+	var rep struct {
+		N        int     `json:"n"`
+		Accuracy float64 `json:"accuracy"`
+		MacroF1  float64 `json:"macro_f1"`
+		Labels   []map[string]any
+	}
+	json.Unmarshal([]byte(r.stdout), &rep)
+	if rep.N < 600 || rep.Accuracy < 0.9 || rep.MacroF1 < 0.9 || len(rep.Labels) != 27 {
+		t.Errorf("eval: n %d accuracy %v macro-F1 %v labels %d", rep.N, rep.Accuracy, rep.MacroF1, len(rep.Labels))
+	}
+	for _, k := range []string{"label", "precision", "recall", "f1", "support"} {
+		if _, ok := rep.Labels[0][k]; !ok {
+			t.Errorf("label entry has no %q: %v", k, rep.Labels[0])
+		}
+	}
+	table := mustRun(t, "topics", "eval", "--data", test, "--model", model).stdout
+	if !strings.Contains(table, "macro-F1") || !strings.Contains(table, "track_order") {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+func TestTopicsClassify(t *testing.T) {
+	in := "Where is my parcel? It hasn't arrived\nThe discount code SAVE20 is not working at checkout\n\nzzkx qwpv\n"
+	r := runWithStdin(t, in, "topics", "classify")
+	if r.code != 0 {
+		t.Fatalf("classify: %+v", r)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines for 4 texts:\n%s", len(lines), r.stdout)
+	}
+	want := []string{topics.WhereIsMyOrder, topics.DiscountPromo, topics.Other, topics.Other}
+	for i, l := range lines {
+		var got struct {
+			Text       string   `json:"text"`
+			Topic      string   `json:"topic"`
+			Confidence *float64 `json:"confidence"`
+		}
+		if err := json.Unmarshal([]byte(l), &got); err != nil || got.Confidence == nil {
+			t.Fatalf("line %d: %q: %v", i+1, l, err)
+		}
+		if got.Topic != want[i] || !slices.Contains(topics.DefaultIDs(), got.Topic) || got.Text != strings.Split(in, "\n")[i] {
+			t.Errorf("line %d: %s, want topic %s", i+1, l, want[i])
+		}
+	}
+}
+
+func TestTopicsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		return p
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"topics", "train", "--data", write("empty-label.csv", "text,label\nhello,other\nwhere is it,\n"), "--out", filepath.Join(dir, "m")}, "line 3: field label: is empty"},
+		{[]string{"topics", "train", "--data", write("quote.csv", "text,label\nhello,other\n\"broken,x\n"), "--out", filepath.Join(dir, "m")}, "line 3"},
+		{[]string{"topics", "train", "--data", write("header.csv", "text,topic\nhello,other\n"), "--out", filepath.Join(dir, "m")}, "line 1: the header must name the columns text and label"},
+		{[]string{"topics", "train", "--data", write("one.csv", "text,label\nhello,other\nhi,other\n"), "--out", filepath.Join(dir, "m")}, "at least two labels"},
+		{[]string{"topics", "train", "--data", write("ok.csv", "text,label\nhello,other\n")}, "--data and --out are required"},
+		{[]string{"topics", "eval", "--model", write("notmodel", "hello"), "--data", write("ok2.csv", "text,label\nhello,other\n")}, "not a Quietdesk topics model"},
+		{[]string{"topics", "classify", "--model", filepath.Join(dir, "missing.model")}, "no such file"},
+	}
+	for _, c := range cases {
+		r := run(t, c.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want it to say %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+	if r := run(t, "topics", "train", "--help"); r.code != 0 || !strings.Contains(r.stderr, "--data") {
+		t.Errorf("train --help: %+v", r)
+	}
+	if r := run(t, "topics"); r.code != 2 || !strings.Contains(r.stderr, "classify") {
+		t.Errorf("topics alone: %+v", r)
+	}
+}
