@@ -201,7 +201,11 @@ func (v *Vectorizer) Transform(toks []string, dst Vector) Vector {
 			j++
 		}
 		out = append(out, idx[i])
-		val = append(val, float32(1+math.Log(float64(j-i)))*v.IDF[idx[i]])
+		tf := float32(1)
+		if j-i > 1 {
+			tf = float32(1 + math.Log(float64(j-i)))
+		}
+		val = append(val, tf*v.IDF[idx[i]])
 		i = j
 	}
 	// Normalise each block; words come first in index order.
