@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
 )
 
@@ -32,8 +33,17 @@ const topicsHelp = `Says why customers write: every contact gets a topic with a 
   quietdesk topics eval --model MODEL --data FILE.csv   scores a model on labelled texts
   quietdesk topics classify [--model MODEL]             classifies one text per line of stdin
 
+  quietdesk topics retrain                 trains on the store's labelled contacts; keeps the better model
+  quietdesk topics models                  lists the store's models and their comparisons
+  quietdesk topics discover --from --to    clusters contacts the model could not place into candidates
+  quietdesk topics promote ID --as TOPIC   makes a candidate a topic and labels its contacts
+
+  quietdesk topics list | history [ID]     the store's taxonomy and its changes
+  quietdesk topics add | rename | merge | retire …
+
 FILE.csv has a header with the columns text and label. Without --model,
-classify and eval use the starter model shipped in the binary.
+classify and eval use the store's current model (--db), or the starter
+model shipped in the binary when there is no store or it has trained none.
 Topics of the default taxonomy: ` + "%s" + `.`
 
 func runTopics(ctx context.Context, a *app, args []string) error {
@@ -115,12 +125,12 @@ func writeFileAtomic(path string, b []byte) error {
 }
 
 func runTopicsEval(ctx context.Context, a *app, args []string) error {
-	fs, _ := a.flags(topicsActions["eval"], `Classifies every text of a labelled CSV file (columns text and label) and
+	fs, dsn := a.flags(topicsActions["eval"], `Classifies every text of a labelled CSV file (columns text and label) and
 compares with the labels: accuracy, macro-F1, per-label precision, recall,
 F1 and support, the most frequent confusions, and the expected calibration
 error (how far confidence is from accuracy). Use texts the model was not
 trained on.`)
-	modelPath := fs.String("model", "", "the `MODEL` file (default: the starter model)")
+	modelPath := fs.String("model", "", "the `MODEL` file (default: the store's current model, or the starter model)")
 	data := fs.String("data", "", "labelled examples, a CSV `FILE` with the columns text and label")
 	format := fs.String("format", "table", "table or json")
 	if err := parseNone(fs, args); err != nil {
@@ -133,7 +143,7 @@ trained on.`)
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("--format %q: use table or json", *format)
 	}
-	m, err := modelFromFile(*modelPath)
+	c, err := classifierFor(ctx, *modelPath, *dsn)
 	if err != nil {
 		return err
 	}
@@ -141,7 +151,7 @@ trained on.`)
 	if err != nil {
 		return err
 	}
-	r := topics.Evaluate(m, ex)
+	r := topics.Evaluate(c.Model, ex)
 	if *format == "json" {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -169,12 +179,26 @@ func printReport(w io.Writer, r topics.Report) error {
 	return nil
 }
 
-// modelFromFile reads path, or returns the starter model for "".
-func modelFromFile(path string) (*topics.Model, error) {
-	if path == "" {
-		return topics.Starter(), nil
+// classifierFor returns the model in the file at path; without one, the
+// store's current classifier (its model and taxonomy), or the starter model
+// when no store is named and there is no quietdesk.db here: classifying
+// text must not create a database as a side effect.
+func classifierFor(ctx context.Context, path, dsn string) (*topics.Classifier, error) {
+	if path != "" {
+		m, err := topics.ReadModelFile(path)
+		return &topics.Classifier{Model: m}, err
 	}
-	return topics.ReadModelFile(path)
+	if dsn == "" && os.Getenv("QUIETDESK_DB") == "" {
+		if _, err := os.Stat(store.ResolveDSN("")); err != nil {
+			return &topics.Classifier{Model: topics.Starter()}, nil
+		}
+	}
+	db, err := openDB(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return topics.Current(ctx, db)
 }
 
 // classified is one line of topics classify's output. Guess is there only
@@ -187,24 +211,24 @@ type classified struct {
 }
 
 func runTopicsClassify(ctx context.Context, a *app, args []string) error {
-	fs, _ := a.flags(topicsActions["classify"], `Reads one text per line on standard input and writes one JSON line per text:
+	fs, dsn := a.flags(topicsActions["classify"], `Reads one text per line on standard input and writes one JSON line per text:
 {"text": "...", "topic": "...", "confidence": 0.93}. A text the model is not
 confident about gets the topic other, with its best guess as "guess".
 
 Example:
   echo "where is my parcel?" | quietdesk topics classify`)
-	modelPath := fs.String("model", "", "the `MODEL` file (default: the starter model)")
+	modelPath := fs.String("model", "", "the `MODEL` file (default: the store's current model, or the starter model)")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	m, err := modelFromFile(*modelPath)
+	c, err := classifierFor(ctx, *modelPath, *dsn)
 	if err != nil {
 		return err
 	}
-	return classifyLines(a.stdin, a.stdout, m)
+	return classifyLines(a.stdin, a.stdout, c)
 }
 
-func classifyLines(r io.Reader, w io.Writer, m *topics.Model) error {
+func classifyLines(r io.Reader, w io.Writer, c *topics.Classifier) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	bw := bufio.NewWriter(w)
@@ -213,8 +237,8 @@ func classifyLines(r io.Reader, w io.Writer, m *topics.Model) error {
 		text := sc.Text()
 		out := classified{Text: text, Topic: topics.Other}
 		if strings.TrimSpace(text) != "" {
-			p := m.Classify(text)
-			out.Topic, out.Confidence = p.Topic, math.Round(p.Confidence*10000)/10000
+			p := c.Assign("", "", text)
+			out.Topic, out.Confidence = p.Topic, math.Round(p.Confidence.Float64*10000)/10000
 			if p.Topic != p.Guess {
 				out.Guess = p.Guess
 			}

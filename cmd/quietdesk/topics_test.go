@@ -147,3 +147,40 @@ func TestTopicsBadInput(t *testing.T) {
 		t.Errorf("topics alone: %+v", r)
 	}
 }
+
+func TestTopicsTaxonomyCommands(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		mustRun(t, "topics", "add", "broken_code", "--name", "Broken code", "--db", dsn)
+		mustRun(t, "topics", "rename", "broken_code", "--name", "SAVE20 broken", "--db", dsn)
+		mustRun(t, "topics", "retire", "--db", dsn, "sizing")
+		r := mustRun(t, "topics", "merge", "broken_code", "--into", "discount_promo", "--db", dsn)
+		if !strings.Contains(r.stdout, "0 contacts moved") {
+			t.Errorf("merge said %q", r.stdout)
+		}
+		var list []topics.StoreTopic
+		if err := json.Unmarshal([]byte(mustRun(t, "topics", "list", "--json", "--db", dsn).stdout), &list); err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]string{}
+		for _, tp := range list {
+			status[tp.ID] = tp.Status + tp.MergedInto
+		}
+		if len(list) != len(topics.Default)+1 || status["broken_code"] != "retireddiscount_promo" || status["sizing"] != "retired" || status["return"] != "active" {
+			t.Errorf("list: %+v", list)
+		}
+		h := mustRun(t, "topics", "history", "broken_code", "--db", dsn).stdout
+		for _, want := range []string{`created as "Broken code"`, `renamed "Broken code" → "SAVE20 broken"`, "merged into discount_promo"} {
+			if !strings.Contains(h, want) {
+				t.Errorf("history does not say %q:\n%s", want, h)
+			}
+		}
+		// The store's taxonomy applies to classify: sizing is retired.
+		r = runWithStdin(t, "the boots are too small, can I get a bigger size?\n", "topics", "classify", "--db", dsn)
+		if !strings.Contains(r.stdout, `"topic":"other"`) || !strings.Contains(r.stdout, `"guess":"sizing"`) {
+			t.Errorf("classify with sizing retired: %+v", r)
+		}
+		if r := run(t, "topics", "rename", "nope", "--name", "x", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "quietdesk topics list shows them") {
+			t.Errorf("rename of an unknown topic: %+v", r)
+		}
+	})
+}

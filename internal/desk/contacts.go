@@ -54,7 +54,7 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 	if err != nil {
 		return counts, nil, err
 	}
-	model, err := modelFor(ctx, tx, contacts)
+	classifier, err := classifierFor(ctx, tx, contacts)
 	if err != nil {
 		return counts, nil, err
 	}
@@ -76,7 +76,7 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 			return counts, nil, errorf("contact", c.ExternalID, err)
 		}
 		at := c.StartedAt.Unix()
-		tp := topics.Assign(model, c.Topic, c.Subject, c.Text)
+		tp := classifier.Assign(c.Topic, c.Subject, c.Text)
 		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, tp.Topic, tp.Confidence, tp.Source, tp.Guess,
 			c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
 		if found {
@@ -111,13 +111,12 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 	return counts, out, nil
 }
 
-// modelFor returns the store's current topic model when some contact
+// classifierFor returns the store's topic classifier when some contact
 // arrives without a topic, nil when every one has its label.
-func modelFor(ctx context.Context, tx *store.Tx, contacts []ImportedContact) (*topics.Model, error) {
+func classifierFor(ctx context.Context, tx *store.Tx, contacts []ImportedContact) (*topics.Classifier, error) {
 	for i := range contacts {
 		if contacts[i].Topic == "" {
-			m, _, err := topics.Current(ctx, tx)
-			return m, err
+			return topics.Current(ctx, tx)
 		}
 	}
 	return nil, nil

@@ -149,11 +149,11 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 			return r, err
 		}
 		// The message that starts a contact says what it is about.
-		model, _, err := topics.Current(ctx, tx)
+		classifier, err := topics.Current(ctx, tx)
 		if err != nil {
 			return r, err
 		}
-		tp := topics.Assign(model, "", m.Subject, m.Body)
+		tp := classifier.Assign("", m.Subject, m.Body)
 		if err := tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, conversation_id, order_id, attribution, external_order, channel, source, started_at, last_message_at, subject, body, is_repeat,
 			topic, topic_confidence, topic_source, topic_guess)
 			VALUES (?, ?, ?, ?, ?, ?, 'native', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -42,9 +42,21 @@ var decoded = struct {
 // entries cover a model being replaced.
 const maxCached = 4
 
-// Current returns the store's active model, or the starter model when the
-// store has trained none. id is 0 for the starter.
-func Current(ctx context.Context, q querier) (m *Model, id int64, err error) {
+// Current returns the store's classifier: its active model, or the
+// starter model when the store has trained none, with its taxonomy.
+func Current(ctx context.Context, q querier) (*Classifier, error) {
+	m, id, err := currentModel(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := redirects(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &Classifier{Model: m, ModelID: id, redirects: r}, nil
+}
+
+func currentModel(ctx context.Context, q querier) (m *Model, id int64, err error) {
 	var digest string
 	err = q.QueryRow(ctx, `SELECT id, digest FROM topic_models WHERE active ORDER BY id DESC LIMIT 1`).Scan(&id, &digest)
 	if errors.Is(err, sql.ErrNoRows) {
