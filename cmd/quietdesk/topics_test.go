@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,6 +182,59 @@ func TestTopicsTaxonomyCommands(t *testing.T) {
 		}
 		if r := run(t, "topics", "rename", "nope", "--name", "x", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "quietdesk topics list shows them") {
 			t.Errorf("rename of an unknown topic: %+v", r)
+		}
+	})
+}
+
+// labelledContactsCSV writes a contacts export whose topics are a brand's
+// own labels, over bitext texts of three intents.
+func labelledContactsCSV(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open(bitextCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := csv.NewReader(f).ReadAll()
+	brand := map[string]string{"track_order": "shipping_status", "cancel_order": "cancellations", "get_invoice": "billing_docs"}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"contact_id", "started_at", "channel", "topic", "text"})
+	n, per := 0, map[string]int{}
+	for _, r := range rows[1:] {
+		if l, ok := brand[r[1]]; ok && per[l] < 50 {
+			n++
+			per[l]++
+			w.Write([]string{"K" + strconv.Itoa(n), "2026-03-02 10:00:00", "email", l, r[0]})
+		}
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "contacts.csv")
+	os.WriteFile(path, buf.Bytes(), 0o644)
+	return path
+}
+
+func TestTopicsRetrain(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		if r := run(t, "topics", "retrain", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "import contacts with a topic column") {
+			t.Errorf("retrain on an empty store: %+v", r)
+		}
+		mustRun(t, "import", "contacts", labelledContactsCSV(t), "--db", dsn)
+		var cmp topics.Comparison
+		r := mustRun(t, "topics", "retrain", "--json", "--db", dsn)
+		if err := json.Unmarshal([]byte(r.stdout), &cmp); err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Replaced || cmp.Labelled != 150 || cmp.HeldOut != 30 || cmp.Challenger.MacroF1 <= cmp.Current.MacroF1 {
+			t.Errorf("retrain: %+v", cmp)
+		}
+		// The store's model now classifies, in the brand's labels.
+		r = runWithStdin(t, "where is my package\n", "topics", "classify", "--db", dsn)
+		if !strings.Contains(r.stdout, `"topic":"shipping_status"`) {
+			t.Errorf("classify with the store's model: %+v", r)
+		}
+		if m := mustRun(t, "topics", "models", "--db", dsn).stdout; !strings.Contains(m, "true") || !strings.Contains(m, "held-out macro-F1") {
+			t.Errorf("models:\n%s", m)
 		}
 	})
 }

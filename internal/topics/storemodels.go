@@ -111,6 +111,14 @@ func SaveModel(ctx context.Context, q *store.Tx, m *Model, scores, comparison an
 	return id, err
 }
 
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain structs are marshalled here
+	}
+	return string(b)
+}
+
 // Models lists the store's models, newest first.
 func Models(ctx context.Context, q querier) ([]StoredModel, error) {
 	rows, err := q.Query(ctx, `SELECT id, created_at, trained_on, active, scores, comparison FROM topic_models ORDER BY id DESC`)
