@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -235,6 +236,59 @@ func TestTopicsRetrain(t *testing.T) {
 		}
 		if m := mustRun(t, "topics", "models", "--db", dsn).stdout; !strings.Contains(m, "true") || !strings.Contains(m, "held-out macro-F1") {
 			t.Errorf("models:\n%s", m)
+		}
+	})
+}
+
+func TestTopicsDiscoverPromote(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		// A new issue the starter model has no topic for, among one-offs.
+		says := []string{"the app crashes when I open my wishlist", "your iphone app closes as soon as I tap the wishlist",
+			"wishlist keeps crashing the app", "app crash on wishlist page again", "since the update the app crashes on the wishlist",
+			"I can't open the wishlist in the app, it just crashes"}
+		others := []string{"Do you have a shop in Lyon?", "Are you hiring?", "Is your packaging recyclable?", "Who designs your prints?",
+			"Can I visit your workshop?", "Do you sponsor football clubs?", "What charity do you support?", "Can I leave a bag at the counter?"}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write([]string{"contact_id", "started_at", "channel", "text"})
+		for i := range 18 {
+			w.Write([]string{"A" + strconv.Itoa(i), fmt.Sprintf("2026-03-%02d 10:00:00", 2+i%14), "chat", says[i%len(says)]})
+		}
+		for i, o := range others {
+			w.Write([]string{"B" + strconv.Itoa(i), fmt.Sprintf("2026-03-%02d 11:00:00", 2+i), "email", o})
+		}
+		w.Flush()
+		path := filepath.Join(t.TempDir(), "c.csv")
+		os.WriteFile(path, buf.Bytes(), 0o644)
+		mustRun(t, "import", "contacts", path, "--db", dsn)
+
+		var out struct {
+			Candidates []topics.Candidate `json:"candidates"`
+		}
+		r := mustRun(t, "topics", "discover", "--from", "2026-03-02", "--to", "2026-03-15", "--json", "--db", dsn)
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Candidates) == 0 {
+			t.Fatalf("discover: %v\n%s", err, r.stdout)
+		}
+		c := out.Candidates[0]
+		if c.Size < 15 || !slices.Contains(c.Terms, "wishlist") || !slices.ContainsFunc(c.Terms, func(s string) bool { return strings.Contains(s, "crash") }) {
+			t.Errorf("first candidate %+v: want the wishlist crashes", c)
+		}
+		table := mustRun(t, "topics", "discover", "--from", "2026-03-02", "--to", "2026-03-15", "--db", dsn).stdout
+		if !strings.Contains(table, "terms: ") || !strings.Contains(table, "2026-W10") {
+			t.Errorf("discover table:\n%s", table)
+		}
+		// The table run replaced the JSON run's candidates: promote the new one.
+		id := strings.Fields(strings.TrimPrefix(table, "candidate "))[0]
+		id = strings.TrimSuffix(id, ":")
+		r = mustRun(t, "topics", "promote", id, "--as", "app_wishlist_crash", "--name", "App crashes on wishlist", "--db", dsn)
+		if !strings.Contains(r.stdout, "contacts labelled") {
+			t.Errorf("promote: %q", r.stdout)
+		}
+		if n := count(t, dsn, `SELECT COUNT(*) FROM contacts WHERE topic = 'app_wishlist_crash' AND topic_source = 'promoted'`); n < 15 {
+			t.Errorf("%d contacts labelled by the promotion", n)
+		}
+		if r := run(t, "topics", "discover", "--from", "March", "--to", "2026-03-15", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "YYYY-MM-DD") {
+			t.Errorf("bad date: %+v", r)
 		}
 	})
 }
