@@ -153,11 +153,16 @@ trained on.`)
 	}
 	r := topics.Evaluate(c.Model, ex)
 	if *format == "json" {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return printJSON(a, r)
 	}
 	return printReport(a.stdout, r)
+}
+
+// printJSON writes v as indented JSON on stdout.
+func printJSON(a *app, v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func printReport(w io.Writer, r topics.Report) error {

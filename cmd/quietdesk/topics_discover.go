@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -71,9 +70,7 @@ Example:
 		if cands == nil {
 			cands = []topics.Candidate{}
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"from": *from, "to": *to, "candidates": cands})
+		return printJSON(a, map[string]any{"from": *from, "to": *to, "candidates": cands})
 	}
 	if len(cands) == 0 {
 		fmt.Fprintf(a.stdout, "no candidates from %s to %s: the contacts the model could not place do not form groups\n", *from, *to)

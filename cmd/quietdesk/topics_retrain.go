@@ -37,9 +37,7 @@ after a large import, or from cron (e.g. weekly) to keep learning.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(cmp)
+		return printJSON(a, cmp)
 	}
 	name := func(id int64) string {
 		if id == 0 {
