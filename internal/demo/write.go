@@ -371,7 +371,7 @@ func writeNatives(ctx context.Context, db *store.DB, customers *commerce.Custome
 // topic an agent tags (the classifier of issue "topics" will do it on
 // arrival), the handle time the agent spent and the agent's team.
 func labelNativeContact(ctx context.Context, tx *store.Tx, contact int64, n *native) error {
-	_, err := tx.Exec(ctx, `UPDATE contacts SET topic = ?, handle_seconds = ?, team = ?, agent = ? WHERE id = ?`,
+	_, err := tx.Exec(ctx, `UPDATE contacts SET topic = ?, topic_source = 'agent', handle_seconds = ?, team = ?, agent = ? WHERE id = ?`,
 		n.topic.String(), n.handle, n.team, n.agent, contact)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
+	"quietdesk/internal/topics"
 )
 
 // Bulk loaders (the demo store) insert new imported contacts many rows per
@@ -12,12 +13,14 @@ import (
 // values UpsertContacts stores; internal/demo's TestBulkMatchesNormalWrites
 // holds the two paths together. A bulk loader must still link contacts to
 // orders as Attribute would, and call RefreshAttribution and RefreshRepeats
-// for the customers it wrote, as UpsertContacts does.
+// for the customers it wrote, as UpsertContacts does. A contact without a
+// topic is classified by the starter model: bulk loaders fill new stores,
+// which have trained no model of their own yet, so it is their current one.
 
 // ImportedContactColumns are the columns of ImportedContactRow, in its order.
 func ImportedContactColumns() []string {
 	return []string{"id", "customer_id", "order_id", "attribution", "external_order", "channel", "started_at", "last_message_at",
-		"topic", "handle_seconds", "agent", "team", "subject", "body", "tags", "row_hash", "external_id", "source"}
+		"topic", "topic_confidence", "topic_source", "topic_guess", "handle_seconds", "agent", "team", "subject", "body", "tags", "row_hash", "external_id", "source"}
 }
 
 // ImportedContactHash is the fingerprint UpsertContacts stores for c of
@@ -31,8 +34,13 @@ func ImportedContactHash(c *ImportedContact, customerID int64) int64 {
 // flag is left false for RefreshRepeats to set.
 func ImportedContactRow(id int64, c *ImportedContact, customerID int64, att Attribution) []any {
 	at := c.StartedAt.Unix()
+	var model *topics.Model
+	if c.Topic == "" {
+		model = topics.Starter()
+	}
+	tp := topics.Assign(model, c.Topic, c.Subject, c.Text)
 	return []any{id, nullID(customerID), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at,
-		c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, ImportedContactHash(c, customerID), c.ExternalID, "imported"}
+		tp.Topic, tp.Confidence, tp.Source, tp.Guess, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, ImportedContactHash(c, customerID), c.ExternalID, "imported"}
 }
 
 // RecordAgents keeps the agents and teams that contacts name, as

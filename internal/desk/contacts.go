@@ -7,6 +7,7 @@ import (
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
+	"quietdesk/internal/topics"
 )
 
 // ImportedContact is one interaction from another helpdesk's export or the
@@ -53,6 +54,10 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 	if err != nil {
 		return counts, nil, err
 	}
+	classifier, err := classifierFor(ctx, tx, contacts)
+	if err != nil {
+		return counts, nil, err
+	}
 	touched := map[int64]bool{}
 	for i := range contacts {
 		c := &contacts[i]
@@ -71,16 +76,18 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 			return counts, nil, errorf("contact", c.ExternalID, err)
 		}
 		at := c.StartedAt.Unix()
-		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
+		tp := classifier.Assign(c.Topic, c.Subject, c.Text)
+		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, tp.Topic, tp.Confidence, tp.Source, tp.Guess,
+			c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
 		if found {
 			_, err = tx.Exec(ctx, `UPDATE contacts SET customer_id = ?, order_id = ?, attribution = ?, external_order = ?, channel = ?, started_at = ?, last_message_at = ?,
-				topic = ?, handle_seconds = ?, agent = ?, team = ?, subject = ?, body = ?, tags = ?, row_hash = ? WHERE id = ?`, append(args, prev[0])...)
+				topic = ?, topic_confidence = ?, topic_source = ?, topic_guess = ?, handle_seconds = ?, agent = ?, team = ?, subject = ?, body = ?, tags = ?, row_hash = ? WHERE id = ?`, append(args, prev[0])...)
 			counts.Updated++
 		} else {
 			var id int64
 			err = tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, order_id, attribution, external_order, channel, started_at, last_message_at,
-				topic, handle_seconds, agent, team, subject, body, tags, row_hash, external_id, source)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported') RETURNING id`, append(args, c.ExternalID)...).Scan(&id)
+				topic, topic_confidence, topic_source, topic_guess, handle_seconds, agent, team, subject, body, tags, row_hash, external_id, source)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported') RETURNING id`, append(args, c.ExternalID)...).Scan(&id)
 			have[c.ExternalID] = [2]int64{id, h}
 			counts.Created++
 		}
@@ -102,6 +109,17 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 		return counts, nil, err
 	}
 	return counts, out, nil
+}
+
+// classifierFor returns the store's topic classifier when some contact
+// arrives without a topic, nil when every one has its label.
+func classifierFor(ctx context.Context, tx *store.Tx, contacts []ImportedContact) (*topics.Classifier, error) {
+	for i := range contacts {
+		if contacts[i].Topic == "" {
+			return topics.Current(ctx, tx)
+		}
+	}
+	return nil, nil
 }
 
 // recordAgents keeps the agents and teams that contacts name, so costs by

@@ -10,6 +10,7 @@ import (
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
+	"quietdesk/internal/topics"
 )
 
 // Message authors. Only a customer's message can start a contact.
@@ -147,9 +148,17 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		if err != nil {
 			return r, err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, conversation_id, order_id, attribution, external_order, channel, source, started_at, last_message_at, subject, body, is_repeat)
-			VALUES (?, ?, ?, ?, ?, ?, 'native', ?, ?, ?, ?, ?) RETURNING id`,
-			customerID, conv.id, nullID(att.OrderID), att.How, m.OrderExternalID, m.Channel, now, now, m.Subject, m.Body, repeat).Scan(&r.ContactID); err != nil {
+		// The message that starts a contact says what it is about.
+		classifier, err := topics.Current(ctx, tx)
+		if err != nil {
+			return r, err
+		}
+		tp := classifier.Assign("", m.Subject, m.Body)
+		if err := tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, conversation_id, order_id, attribution, external_order, channel, source, started_at, last_message_at, subject, body, is_repeat,
+			topic, topic_confidence, topic_source, topic_guess)
+			VALUES (?, ?, ?, ?, ?, ?, 'native', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			customerID, conv.id, nullID(att.OrderID), att.How, m.OrderExternalID, m.Channel, now, now, m.Subject, m.Body, repeat,
+			tp.Topic, tp.Confidence, tp.Source, tp.Guess).Scan(&r.ContactID); err != nil {
 			return r, err
 		}
 		r.NewContact = true

@@ -1,0 +1,171 @@
+package topics
+
+import (
+	"math"
+	"sort"
+)
+
+// Report is an evaluation: the figures of DESIGN §7.5 plus the most
+// frequent confusions and the calibration error.
+type Report struct {
+	N          int          `json:"n"`
+	Accuracy   float64      `json:"accuracy"`
+	MacroF1    float64      `json:"macro_f1"`
+	Labels     []LabelScore `json:"labels"`
+	Confusions []Confusion  `json:"confusions"`
+	// ECE is the expected calibration error: the mean gap, over ten
+	// confidence bins weighted by size, between confidence and accuracy.
+	ECE float64 `json:"ece"`
+}
+
+// LabelScore is one label's figures.
+type LabelScore struct {
+	Label     string  `json:"label"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"`
+}
+
+// Confusion is how often texts labelled Label were predicted Predicted.
+type Confusion struct {
+	Label     string `json:"label"`
+	Predicted string `json:"predicted"`
+	Count     int    `json:"count"`
+}
+
+// maxConfusions is how many confusion pairs a report lists.
+const maxConfusions = 10
+
+// Score compares predictions with the gold labels. confidence may be nil.
+// Macro-F1 averages over every label that is either gold or predicted, as
+// scikit-learn does, so predicting a label that never occurs costs.
+func Score(gold, predicted []string, confidence []float64) Report {
+	r := Report{N: len(gold)}
+	type counts struct{ tp, fp, fn, support int }
+	per := map[string]*counts{}
+	get := func(l string) *counts {
+		c := per[l]
+		if c == nil {
+			c = &counts{}
+			per[l] = c
+		}
+		return c
+	}
+	pairs := map[[2]string]int{}
+	correct := 0
+	for i, g := range gold {
+		p := predicted[i]
+		get(g).support++
+		if g == p {
+			correct++
+			get(g).tp++
+			continue
+		}
+		get(g).fn++
+		get(p).fp++
+		pairs[[2]string{g, p}]++
+	}
+	if r.N > 0 {
+		r.Accuracy = float64(correct) / float64(r.N)
+	}
+	labels := make([]string, 0, len(per))
+	for l := range per {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		c := per[l]
+		s := LabelScore{Label: l, Support: c.support}
+		s.Precision = ratio(c.tp, c.tp+c.fp)
+		s.Recall = ratio(c.tp, c.tp+c.fn)
+		if s.Precision+s.Recall > 0 {
+			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
+		}
+		r.MacroF1 += s.F1
+		r.Labels = append(r.Labels, s)
+	}
+	if len(labels) > 0 {
+		r.MacroF1 /= float64(len(labels))
+	}
+	for p, n := range pairs {
+		r.Confusions = append(r.Confusions, Confusion{Label: p[0], Predicted: p[1], Count: n})
+	}
+	sort.Slice(r.Confusions, func(i, j int) bool {
+		a, b := r.Confusions[i], r.Confusions[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Label != b.Label {
+			return a.Label < b.Label
+		}
+		return a.Predicted < b.Predicted
+	})
+	if len(r.Confusions) > maxConfusions {
+		r.Confusions = r.Confusions[:maxConfusions]
+	}
+	if r.Confusions == nil {
+		r.Confusions = []Confusion{}
+	}
+	if confidence != nil {
+		r.ECE = calibrationError(gold, predicted, confidence)
+	}
+	return r
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func calibrationError(gold, predicted []string, confidence []float64) float64 {
+	const bins = 10
+	var n, conf, acc [bins]float64
+	for i, c := range confidence {
+		b := min(bins-1, int(c*bins))
+		n[b]++
+		conf[b] += c
+		if gold[i] == predicted[i] {
+			acc[b]++
+		}
+	}
+	var e float64
+	for b := range bins {
+		if n[b] > 0 {
+			e += math.Abs(conf[b]-acc[b]) / float64(len(gold))
+		}
+	}
+	return e
+}
+
+// Evaluate classifies every example with m and scores the predictions. For
+// a model whose labels include Other the prediction is the topic a contact
+// would get (Other below the threshold); otherwise it is the best guess.
+func Evaluate(m *Model, examples []Example) Report {
+	gold := make([]string, len(examples))
+	pred := make([]string, len(examples))
+	conf := make([]float64, len(examples))
+	for i, e := range examples {
+		p := m.Classify(e.Text)
+		gold[i], pred[i], conf[i] = e.Label, p.Topic, p.Confidence
+	}
+	return Score(gold, pred, conf)
+}
+
+// SplitStratified splits examples into train and test parts with testShare
+// of each label in the test part, chosen by a seeded shuffle, so the split
+// is the same on every run.
+func SplitStratified(examples []Example, testShare float64, seed uint64) (train, test []Example) {
+	labels := labelsOf(examples)
+	ys := labelIndexes(examples, labels)
+	kept, held := stratify(ys, len(labels), testShare, seed)
+	for _, i := range kept {
+		train = append(train, examples[i])
+	}
+	for _, i := range held {
+		test = append(test, examples[i])
+	}
+	return train, test
+}

@@ -1,0 +1,234 @@
+package topics
+
+import (
+	"math"
+	"slices"
+	"sort"
+)
+
+// Feature keys are strings whose first byte says the kind: a word, a word
+// bigram ("w1 w2") or a character n-gram of one word padded with spaces
+// (" ord", "der "), so "ordr" and "order" share most features and a run-on
+// "whereis" still shares "where". At classification time the keys are never
+// built: their FNV-1a hashes are computed in place and looked up.
+const (
+	kindWord   = 'w'
+	kindBigram = 'b'
+	kindChar   = 'c'
+)
+
+// Char n-gram lengths, as in scikit-learn's char_wb analyser.
+const (
+	charMin = 2
+	charMax = 5
+)
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+func fnvByte(h uint64, b byte) uint64 {
+	h ^= uint64(b)
+	return h * fnvPrime
+}
+
+// featureHash is the hash of a feature key as Vectorizer looks it up.
+func featureHash(key string) uint64 { return fnvAdd(fnvOffset, key) }
+
+// emit calls fn with the hash, the key (only when keys is set: training
+// builds the vocabulary from them) and the block (0 words, 1 characters) of
+// every feature occurrence in toks.
+func emit(toks []string, keys bool, fn func(h uint64, key string, block int)) {
+	var buf []byte
+	for i, t := range toks {
+		h := fnvAdd(fnvByte(fnvOffset, kindWord), t)
+		key := ""
+		if keys {
+			key = string(kindWord) + t
+		}
+		fn(h, key, 0)
+		if i+1 < len(toks) {
+			n := toks[i+1]
+			h = fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, kindBigram), t), ' '), n)
+			if keys {
+				key = string(kindBigram) + t + " " + n
+			}
+			fn(h, key, 0)
+		}
+		if isPlaceholder(t) {
+			continue
+		}
+		// Char n-grams of " t " at rune boundaries, so accented letters stay
+		// whole. bounds holds the byte offsets in " t " where runes start,
+		// then its end; very long words are cut at 60 runes.
+		var bounds [64]int
+		nb := 1 // bounds[0] = 0, the leading space
+		for j := range t {
+			if nb == len(bounds)-2 {
+				t = t[:j]
+				break
+			}
+			bounds[nb] = j + 1
+			nb++
+		}
+		bounds[nb], bounds[nb+1] = len(t)+1, len(t)+2
+		nb += 2
+		for a := 0; a < nb-1; a++ {
+			for n := charMin; n <= charMax && a+n < nb; n++ {
+				lo, hi := bounds[a], bounds[a+n]
+				h := fnvByte(fnvOffset, kindChar)
+				h = paddedHash(h, t, lo, hi)
+				if keys {
+					buf = buf[:0]
+					buf = append(buf, kindChar)
+					buf = appendPadded(buf, t, lo, hi)
+					key = string(buf)
+				}
+				fn(h, key, 1)
+			}
+		}
+	}
+}
+
+// paddedHash hashes bytes lo..hi of " "+t+" " without building it.
+func paddedHash(h uint64, t string, lo, hi int) uint64 {
+	for p := lo; p < hi; p++ {
+		var c byte = ' '
+		if p >= 1 && p <= len(t) {
+			c = t[p-1]
+		}
+		h = fnvByte(h, c)
+	}
+	return h
+}
+
+func appendPadded(buf []byte, t string, lo, hi int) []byte {
+	for p := lo; p < hi; p++ {
+		c := byte(' ')
+		if p >= 1 && p <= len(t) {
+			c = t[p-1]
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
+// Vectorizer turns tokens into TF-IDF vectors: sublinear term frequency
+// (1 + ln tf) times idf, the word block and the character block each
+// L2-normalised and weighted 1/√2, so the whole vector has length 1 and
+// neither kind of feature drowns the other.
+type Vectorizer struct {
+	Keys  []string  // feature keys, word block first, each block sorted
+	IDF   []float32 // per feature
+	Words int       // Keys[:Words] are the word block
+
+	index map[uint64]int32
+}
+
+// Vector is a sparse vector: indexes ascending, values beside them.
+type Vector struct {
+	Idx []int32
+	Val []float32
+}
+
+// buildVectorizer keeps the features found in at least minDF documents.
+func buildVectorizer(docs [][]string, minDF int) *Vectorizer {
+	df := map[string]int{}
+	seen := map[string]bool{}
+	for _, toks := range docs {
+		clear(seen)
+		emit(toks, true, func(_ uint64, key string, _ int) {
+			if !seen[key] {
+				seen[key] = true
+				df[key]++
+			}
+		})
+	}
+	var words, chars []string
+	for k, n := range df {
+		if n < minDF {
+			continue
+		}
+		if k[0] == kindChar {
+			chars = append(chars, k)
+		} else {
+			words = append(words, k)
+		}
+	}
+	sort.Strings(words)
+	sort.Strings(chars)
+	v := &Vectorizer{Keys: append(words, chars...), Words: len(words)}
+	v.IDF = make([]float32, len(v.Keys))
+	n := float64(len(docs))
+	for i, k := range v.Keys {
+		v.IDF[i] = float32(math.Log((1+n)/(1+float64(df[k]))) + 1)
+	}
+	v.buildIndex()
+	return v
+}
+
+func (v *Vectorizer) buildIndex() {
+	v.index = make(map[uint64]int32, len(v.Keys))
+	for i, k := range v.Keys {
+		v.index[featureHash(k)] = int32(i)
+	}
+}
+
+// Transform returns the TF-IDF vector of toks, reusing dst's storage.
+func (v *Vectorizer) Transform(toks []string, dst Vector) Vector {
+	idx := dst.Idx[:0]
+	emit(toks, false, func(h uint64, _ string, _ int) {
+		if i, ok := v.index[h]; ok {
+			idx = append(idx, i)
+		}
+	})
+	slices.Sort(idx)
+	// Collapse repeats into (index, 1 + ln count) × idf.
+	val := dst.Val[:0]
+	out := idx[:0]
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[i] {
+			j++
+		}
+		out = append(out, idx[i])
+		tf := float32(1)
+		if j-i > 1 {
+			tf = float32(1 + math.Log(float64(j-i)))
+		}
+		val = append(val, tf*v.IDF[idx[i]])
+		i = j
+	}
+	// Normalise each block; words come first in index order.
+	split := sort.Search(len(out), func(k int) bool { return int(out[k]) >= v.Words })
+	normalize(val[:split], wordShare)
+	normalize(val[split:], 1-wordShare)
+	return Vector{Idx: out, Val: val}
+}
+
+// wordShare is the word block's share of a vector's squared length.
+var wordShare = 0.5
+
+// normalize scales val to length √share.
+func normalize(val []float32, share float64) {
+	var s float64
+	for _, x := range val {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return
+	}
+	f := float32(math.Sqrt(share / s))
+	for i := range val {
+		val[i] *= f
+	}
+}
