@@ -415,30 +415,8 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 	if ch.GuardrailsEdited == nil {
 		ch.GuardrailsEdited = []Change{}
 	}
-	// Topics new this week or spiking (the cohort-spike rule on contacts
-	// by topic, at least 10 contacts).
-	topics, err := d.weeklySeries(ctx, Guardrail{Metric: "contacts", Dimension: "topic"}, week.Add(-8), week)
-	if err != nil {
+	if ch.Topics, err = d.RisingTopics(ctx, week); err != nil {
 		return err
-	}
-	for _, t := range sortedKeys(topics) {
-		s := topics[t]
-		v := s.values[8]
-		if v == nil || *v < 10 || t == "" || t == "(none)" {
-			continue
-		}
-		var prev []float64
-		for _, p := range s.values[:8] {
-			if p != nil {
-				prev = append(prev, *p)
-			} else {
-				prev = append(prev, 0)
-			}
-		}
-		limit, med := spikeLimit(prev)
-		if *v > limit {
-			ch.Topics = append(ch.Topics, TopicMove{Topic: t, Contacts: *v, Median: med, New: med == 0 && slices.Max(prev) == 0})
-		}
 	}
 	prows, err := d.DB.Query(ctx, `SELECT subject, COUNT(*) FROM messages WHERE author = 'proactive' AND at >= ? AND at < ? GROUP BY subject ORDER BY 2 DESC`, week.Start.Unix(), week.End().Unix())
 	if err != nil {
@@ -453,6 +431,35 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 		ch.Proactive = append(ch.Proactive, c)
 	}
 	return prows.Err()
+}
+
+// RisingTopics are the topics new in a week or spiking in it: the
+// cohort-spike rule on contacts by topic over the previous 8 weeks, for
+// topics with at least 10 contacts in the week.
+func (d *Decider) RisingTopics(ctx context.Context, week Week) ([]TopicMove, error) {
+	out := []TopicMove{}
+	topics, err := d.weeklySeries(ctx, Guardrail{Metric: "contacts", Dimension: "topic"}, week.Add(-8), week)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range sortedKeys(topics) {
+		s := topics[t]
+		v := s.values[8]
+		if v == nil || *v < 10 || t == "" || t == "(none)" {
+			continue
+		}
+		prev := make([]float64, 8)
+		for i, p := range s.values[:8] {
+			if p != nil {
+				prev[i] = *p
+			}
+		}
+		limit, med := spikeLimit(prev)
+		if *v > limit {
+			out = append(out, TopicMove{Topic: t, Contacts: *v, Median: med, New: slices.Max(prev) == 0})
+		}
+	}
+	return out, nil
 }
 
 // decisions answers question 4: the verdicts of corrections due, alerts

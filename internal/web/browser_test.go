@@ -289,6 +289,14 @@ func TestBrowserDecisions(t *testing.T) {
 	if err != nil {
 		fail("open the review", err)
 	}
+	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/topics"), chromedp.WaitVisible(chromedp.CSS(`#topics-chart[data-drawn="true"] canvas`)))
+	if err != nil {
+		fail("open the topics", err)
+	}
+	lines, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#topics-chart .u-legend .u-series').length`))
+	if err != nil || lines != 7 { // the x axis and six topics
+		t.Errorf("the topics chart's legend has %d entries (%v), want 7", lines, err)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
 	}

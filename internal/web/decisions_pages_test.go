@@ -175,3 +175,35 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+func TestTopicsPage(t *testing.T) {
+	s := demoSite(t)
+	admin := s.visitor().login("admin@example.com")
+	body := admin.page("/topics", http.StatusOK)
+	mustContain(t, body, "Topics, 2026-W47", `id="topics-chart" data-chart="`, `id="topic-where_is_my_order"`, "CPO part", "FAQ gaps", "Candidates from discovery")
+	// The demo's help centre answers where-is-my-order questions, so that
+	// topic is no gap; sizing has no article.
+	if gaps := between(body, `<section id="gaps">`, `</section>`); strings.Contains(gaps, "Where is my order") {
+		t.Errorf("where is my order is listed as a gap:\n%s", gaps)
+	}
+	r := admin.post("/topics/discover", url.Values{"csrf": {admin.csrf(admin.get("/topics"))}, "from": {"2026-10-26"}, "to": {"2026-11-22"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("discover: %d %s", r.status, r.body)
+	}
+	body = admin.page("/topics", http.StatusOK)
+	if id := between(body, `<div class="candidate" id="candidate-`, `"`); id != "" {
+		r := admin.post("/topics/candidates/"+id+"/promote", url.Values{"csrf": {admin.csrf(admin.get("/topics"))}, "topic": {"gift_wrapping"}, "name": {"Gift wrapping"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("promote: %d %s", r.status, r.body)
+		}
+		if strings.Contains(admin.page("/topics", http.StatusOK), `id="candidate-`+id+`"`) {
+			t.Error("a promoted candidate is still listed")
+		}
+	} else if !strings.Contains(body, "No open candidate") {
+		t.Error("no candidates and no word saying so")
+	}
+	analyst := s.visitor().login("analyst@example.com")
+	if body := analyst.page("/topics", http.StatusOK); strings.Contains(body, `action="/topics/discover"`) {
+		t.Error("an analyst is offered discovery")
+	}
+}

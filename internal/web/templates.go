@@ -64,7 +64,7 @@ func (v *view) NavItems() []navItem {
 		return nil
 	}
 	if v.Session.User.SeesDashboards() {
-		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"},
+		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"},
 			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}
 	}
 	return []navItem{{"desk", "Desk", "/"}}
