@@ -9,6 +9,7 @@ import (
 	"quietdesk/internal/auth"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/reviewday"
+	"quietdesk/internal/topics"
 	"quietdesk/internal/web"
 )
 
@@ -39,6 +40,8 @@ quietdesk notify --help); several servers on one PostgreSQL send each once.
 On the review day (setting review.day, Monday by default) from 7:00 in the
 store's time zone it emails the weekly review to every owner with an address
 (quietdesk owners) and posts it to the chat webhook (review.webhook_url).
+Once a week it retrains the store's topic model on its own labels, keeping
+the new model only if it scores at least as well (quietdesk topics models).
 
 Logs one line per request on stderr. On SIGINT or SIGTERM it stops accepting
 connections and waits for the requests in flight, so their writes finish.`
@@ -87,6 +90,8 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	// The weekly review, put in the outbox on the review day; every serve
 	// process checks, and the outbox's keys keep it to one of each.
 	go (&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: "http://" + bound}).Run(ctx, reviewEvery)
+	// The store's topic model, retrained weekly on its own labels.
+	go topics.RunRetraining(ctx, db, time.Hour, log)
 	<-ctx.Done()
 
 	log.Info("shutting down: finishing the requests in flight", "timeout", *grace)

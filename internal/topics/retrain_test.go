@@ -3,8 +3,11 @@ package topics_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
@@ -105,5 +108,37 @@ func TestRetrainNeedsLabels(t *testing.T) {
 			t.Fatal("retrained on one contact")
 		}
 		t.Log(err)
+	})
+}
+
+func TestRetrainOnASchedule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		// Too few labels: nothing happens, and that is not an error.
+		addContact(t, db, topics.Return, topics.SourceImported, "send it back", now, 0)
+		if done, err := topics.RetrainIfDue(ctx, db, now, log); err != nil || done {
+			t.Fatalf("with one label: %v %v", done, err)
+		}
+		n := map[string]int{}
+		for _, e := range readCSV(t, topics.StarterBitext) {
+			if (e.Label == "track_order" || e.Label == "cancel_order") && n[e.Label] < 40 {
+				n[e.Label]++
+				addContact(t, db, e.Label, topics.SourceAgent, e.Text, now, 0)
+			}
+		}
+		if done, err := topics.RetrainIfDue(ctx, db, now, log); err != nil || !done {
+			t.Fatalf("first run: %v %v", done, err)
+		}
+		// Not again within the week; again after it.
+		if done, _ := topics.RetrainIfDue(ctx, db, now.Add(6*24*time.Hour), log); done {
+			t.Error("retrained twice in a week")
+		}
+		if done, err := topics.RetrainIfDue(ctx, db, now.Add(8*24*time.Hour), log); err != nil || !done {
+			t.Errorf("a week later: %v %v", done, err)
+		}
+		if models, _ := topics.Models(ctx, db); len(models) != 2 {
+			t.Errorf("%d models stored, want 2", len(models))
+		}
 	})
 }
