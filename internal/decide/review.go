@@ -240,12 +240,12 @@ func (d *Decider) drivers(ctx context.Context, m *Move, week Week) error {
 	best := 0.0
 	for _, dim := range driverDimensions {
 		q := metrics.Query{Metric: m.Metric, Grain: "week", By: dim, From: prev.Start.Format(dateLayout), To: week.Sunday().Format(dateLayout), ReturnAdjusted: returnAdjusted(m.Metric)}
-		if !appliesTo(m.Metric, dim) && !(slices.Contains(metrics.ContactDimensions, dim) && slices.Contains([]string{"contacts", "support_cost_per_order"}, m.Metric)) {
-			continue
-		}
 		res, err := d.Metrics.Run(ctx, q)
-		if err != nil {
+		if domain.ErrorCode(err) == domain.EInvalid {
 			continue // the metric cannot be cut that way
+		}
+		if err != nil {
+			return err
 		}
 		type nd struct{ n, d float64 }
 		now, before := map[string]nd{}, map[string]nd{}
