@@ -141,3 +141,34 @@ func TestRollupEqualsRawAfterEveryKindOfWrite(t *testing.T) {
 		sameAnswers(t, db, "a rebuild")
 	})
 }
+
+// TestOnlyTheTimeZoneDirtiesEverything: other settings, and writing the
+// same zone again, leave the rollup alone; a new zone rebuilds it.
+func TestOnlyTheTimeZoneDirtiesEverything(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		db.SetSetting(ctx, "timezone", "Europe/Paris")
+		if err := (&metrics.Engine{DB: db}).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pending := func() int {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM metric_dirty`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, kv := range [][2]string{{"program_start", "2026-01-05"}, {"review.sent_week", "2026-W12"}, {"program_start", "2026-02-02"}, {"timezone", "Europe/Paris"}} {
+			if err := db.SetSetting(ctx, kv[0], kv[1]); err != nil {
+				t.Fatal(err)
+			}
+			if n := pending(); n != 0 {
+				t.Errorf("setting %s = %s left %d days to recompute", kv[0], kv[1], n)
+			}
+		}
+		db.SetSetting(ctx, "timezone", "America/New_York")
+		if n := pending(); n != 1 {
+			t.Errorf("a new time zone: %d pending, want everything (1 row)", n)
+		}
+	})
+}
