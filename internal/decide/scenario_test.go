@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"quietdesk/internal/decide"
-	"quietdesk/internal/ingest"
+	"quietdesk/internal/ingest/ingesttest"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
@@ -63,12 +61,12 @@ func (s scenario) build(t *testing.T, db *store.DB) {
 			}
 		}
 	}
-	importCSV(t, db, "orders", "order_id,placed_at,item_revenue,cogs,carrier,status,fulfilled_at", orders)
+	ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue,cogs,carrier,status,fulfilled_at", orders)
 	if len(contacts) > 0 {
-		importCSV(t, db, "contacts", "contact_id,started_at,channel,order_id", contacts)
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,order_id", contacts)
 	}
 	if len(returns) > 0 {
-		importCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount", returns)
+		ingesttest.ImportCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount", returns)
 	}
 }
 
@@ -78,17 +76,6 @@ func (s scenario) now() time.Time { return firstMonday.AddDate(0, 0, 7*s.weeks+2
 // lastWeek is its last complete week.
 func (s scenario) lastWeek() decide.Week {
 	return decide.WeekOf(firstMonday, time.UTC).Add(s.weeks - 1)
-}
-
-func importCSV(t *testing.T, db *store.DB, kind, header string, rows []string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), kind+".csv")
-	if err := os.WriteFile(path, []byte(header+"\n"+strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: kind}); err != nil {
-		t.Fatalf("import %s: %v %v", kind, err, sum.Errors)
-	}
 }
 
 func newDecider(db *store.DB, now time.Time) *decide.Decider {
@@ -373,7 +360,7 @@ func TestOwnerCompletion(t *testing.T) {
 		s.build(t, db)
 		// In the last week (2026-W04, 19–25 January) Tom did one of three
 		// on time (33%), Dana four of five (80%, not below).
-		importCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{
+		ingesttest.ImportCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{
 			"A1,Tom,Pause SPRING30,2026-01-21,2026-01-20 10:00:00",
 			"A2,Tom,Cap affiliates,2026-01-21,2026-01-23 10:00:00",
 			"A3,Tom,Fix banner,2026-01-23,",

@@ -4,29 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"quietdesk/internal/ingest"
+	"quietdesk/internal/ingest/ingesttest"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
 )
-
-// importCSV writes rows under a header and imports them.
-func importCSV(t *testing.T, db *store.DB, kind, header string, rows []string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), kind+".csv")
-	if err := os.WriteFile(path, []byte(header+"\n"+strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: kind}); err != nil {
-		t.Fatalf("import %s: %v %v", kind, err, sum.Errors)
-	}
-}
 
 // seedStore builds the store of the worked example. Week 2026-W10 (Monday 2
 // March to Sunday 8 March 2026, Europe/Paris):
@@ -60,7 +46,7 @@ func seedStore(t *testing.T, db *store.DB) {
 	order("U100", "UPS", "cancelled,2026-03-07 10:00:00,2026-03-07 09:00:00")
 	order("T1", "DHL", "test,,")
 	order("C1", "DHL", "cancelled,2026-03-04 10:00:00,")
-	importCSV(t, db, "orders", "order_id,placed_at,item_revenue,shipping_charged,cogs,fulfillment_cost,payment_fees,carrier,status,cancelled_at,fulfilled_at", orders)
+	ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue,shipping_charged,cogs,fulfillment_cost,payment_fees,carrier,status,cancelled_at,fulfilled_at", orders)
 
 	var contacts []string
 	n := 0
@@ -82,9 +68,9 @@ func seedStore(t *testing.T, db *store.DB) {
 	for i := 1; i <= 100; i++ {
 		contact("voice", "", "")
 	}
-	importCSV(t, db, "contacts", "contact_id,started_at,channel,order_id,customer_email,handle_seconds,team", contacts)
+	ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,order_id,customer_email,handle_seconds,team", contacts)
 
-	importCSV(t, db, "costs", "kind,amount,start_date,end_date,team,channel", []string{
+	ingesttest.ImportCSV(t, db, "costs", "kind,amount,start_date,end_date,team,channel", []string{
 		"team_rate,36.00,2026-01-01,,tier1,",
 		"contact_fee,0.05,2026-01-01,,,",
 		"contact_fee,0.35,2026-01-01,,,voice",
@@ -94,7 +80,7 @@ func seedStore(t *testing.T, db *store.DB) {
 	for i := 1; i <= 10; i++ {
 		returns = append(returns, fmt.Sprintf("R%d,D%d,2026-03-20 10:00:00,100.00,6.00,40.00", i, i))
 	}
-	importCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount,return_shipping_cost,restocked_cogs", returns)
+	ingesttest.ImportCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount,return_shipping_cost,restocked_cogs", returns)
 }
 
 func run(t *testing.T, e *metrics.Engine, metric, by string) metrics.Result {
@@ -215,12 +201,12 @@ func TestWeeksInTheStoreTimeZone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		db.SetSetting(ctx, "timezone", "Europe/Paris")
-		importCSV(t, db, "contacts", "contact_id,started_at,channel", []string{
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel", []string{
 			"A,2026-03-29T21:30:00Z,email", // 23:30 Sunday in Paris (CEST): W13
 			"B,2026-03-29T22:30:00Z,email", // 00:30 Monday: W14
 			"C,2026-03-22T23:30:00Z,email", // 00:30 Monday 23 March (CET): W13
 		})
-		importCSV(t, db, "costs", "kind,amount,start_date,end_date", []string{"fixed,140.00,2026-03-27,2026-04-09"}) // 10 a day
+		ingesttest.ImportCSV(t, db, "costs", "kind,amount,start_date,end_date", []string{"fixed,140.00,2026-03-27,2026-04-09"}) // 10 a day
 		e := &metrics.Engine{DB: db}
 		res, err := e.Run(ctx, metrics.Query{Metric: "contacts", From: "2026-03-23", To: "2026-04-05", Grain: "week"})
 		if err != nil {
@@ -265,24 +251,24 @@ func TestBadQueriesNameTheField(t *testing.T) {
 func TestDemandOwnersConversationsAndCustomers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		importCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue", []string{
+		ingesttest.ImportCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue", []string{
 			"O1,ana@example.com,2026-01-20 10:00:00,10", // ana's first order, in January
 			"O2,ana@example.com,2026-03-03 10:00:00,10", // returning
 			"O3,ben@example.com,2026-03-04 10:00:00,10", // new
 			"O4,cy@example.com,2026-03-05 10:00:00,10",  // new
 		})
-		importCSV(t, db, "contacts", "contact_id,started_at,channel,topic", []string{
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,topic", []string{
 			"K1,2026-03-03 11:00:00,email,where_is_my_order",
 			"K2,2026-03-04 11:00:00,chat,return",
 			"K3,2026-03-05 11:00:00,email,where_is_my_order",
 		})
-		importCSV(t, db, "self_service", "session_id,started_at,outcome,topic", []string{
+		ingesttest.ImportCSV(t, db, "self_service", "session_id,started_at,outcome,topic", []string{
 			"S1,2026-03-03 09:00:00,resolved,where_is_my_order",
 			"S2,2026-03-03 09:10:00,escalated,where_is_my_order", // became a contact: not counted again
 			"S3,2026-03-06 09:00:00,resolved,return",
 			"S4,2026-03-07 09:00:00,resolved,where_is_my_order",
 		})
-		importCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{
+		ingesttest.ImportCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{
 			"A1,Dana,banner,2026-03-04,2026-03-04 23:30:00", // on time: before the end of the due day
 			"A2,Dana,size guide,2026-03-05,2026-03-06 08:00:00",
 			"A3,Omar,pause code,2026-03-06,2026-03-01 10:00:00",
@@ -348,8 +334,8 @@ func TestReturnAdjustment(t *testing.T) {
 				returns = append(returns, fmt.Sprintf("R%s,%s,%s,%d", id, id, day.AddDate(0, 0, 10).Format("2006-01-02 15:04:05"), refund))
 			}
 		}
-		importCSV(t, db, "orders", "order_id,placed_at,item_revenue,discount_code", orders)
-		importCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount", returns)
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue,discount_code", orders)
+		ingesttest.ImportCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount", returns)
 		e := &metrics.Engine{DB: db, Now: func() time.Time { return time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) }}
 		res, err := e.Run(ctx, metrics.Query{Metric: "returns_cost", From: "2026-01-05", To: "2026-03-01", By: "discount_code", ReturnAdjusted: true})
 		if err != nil {

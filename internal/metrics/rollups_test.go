@@ -8,6 +8,7 @@ import (
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
+	"quietdesk/internal/ingest/ingesttest"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
@@ -54,7 +55,7 @@ func TestRollupEqualsRawAfterEveryKindOfWrite(t *testing.T) {
 		db.SetSetting(ctx, "timezone", "Europe/Paris")
 		sameAnswers(t, db, "an empty store")
 
-		importCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue,cogs,carrier,discount_code,status,fulfilled_at", []string{
+		ingesttest.ImportCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue,cogs,carrier,discount_code,status,fulfilled_at", []string{
 			"O1,ana@example.com,2026-03-02 10:00:00,100,40,DHL,SPRING30,fulfilled,2026-03-03 10:00:00",
 			"O2,ben@example.com,2026-03-03 23:30:00,80,30,UPS,,fulfilled,2026-03-04 10:00:00",
 			"O3,ana@example.com,2026-03-10 09:00:00,60,20,DHL,,placed,",
@@ -62,7 +63,7 @@ func TestRollupEqualsRawAfterEveryKindOfWrite(t *testing.T) {
 		})
 		sameAnswers(t, db, "importing orders")
 
-		importCSV(t, db, "contacts", "contact_id,started_at,channel,customer_email,topic,handle_seconds,team,agent,text", []string{
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,customer_email,topic,handle_seconds,team,agent,text", []string{
 			"K1,2026-03-04 10:00:00,email,ana@example.com,where_is_my_order,300,tier1,Lea,where is my order",
 			"K2,2026-03-05 10:00:00,voice,ben@example.com,delivery_delay,600,tier2,Sam,late",
 			"K3,2026-03-12 10:00:00,chat,,sizing,120,,Lea,size?",
@@ -70,28 +71,28 @@ func TestRollupEqualsRawAfterEveryKindOfWrite(t *testing.T) {
 		})
 		sameAnswers(t, db, "importing contacts")
 
-		importCSV(t, db, "costs", "kind,amount,start_date,end_date,team,channel", []string{
+		ingesttest.ImportCSV(t, db, "costs", "kind,amount,start_date,end_date,team,channel", []string{
 			"team_rate,36,2026-01-01,,tier1,", "team_rate,48,2026-01-01,,tier2,", "contact_fee,0.35,2026-01-01,,,voice",
 			"fixed,300,2026-03-01,2026-03-15,,",
 		})
 		sameAnswers(t, db, "importing costs")
 
-		importCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount,return_shipping_cost,restocked_cogs", []string{"R1,O1,2026-03-20 10:00:00,100,6,40"})
+		ingesttest.ImportCSV(t, db, "returns", "return_id,order_id,returned_at,refund_amount,return_shipping_cost,restocked_cogs", []string{"R1,O1,2026-03-20 10:00:00,100,6,40"})
 		sameAnswers(t, db, "a late return")
 
-		importCSV(t, db, "self_service", "session_id,started_at,outcome,topic,order_id", []string{"S1,2026-03-06 10:00:00,resolved,where_is_my_order,O2", "S2,2026-03-07 10:00:00,escalated,return,"})
-		importCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{"A1,Dana,banner,2026-03-05,2026-03-05 10:00:00", "A2,Omar,guide,2026-03-12,"})
+		ingesttest.ImportCSV(t, db, "self_service", "session_id,started_at,outcome,topic,order_id", []string{"S1,2026-03-06 10:00:00,resolved,where_is_my_order,O2", "S2,2026-03-07 10:00:00,escalated,return,"})
+		ingesttest.ImportCSV(t, db, "actions", "action_id,owner,title,due_date,completed_at", []string{"A1,Dana,banner,2026-03-05,2026-03-05 10:00:00", "A2,Omar,guide,2026-03-12,"})
 		sameAnswers(t, db, "self-service sessions and actions")
 
 		// An edited order: another carrier and another day.
-		importCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue,cogs,carrier,discount_code,status,fulfilled_at", []string{
+		ingesttest.ImportCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue,cogs,carrier,discount_code,status,fulfilled_at", []string{
 			"O2,ben@example.com,2026-03-05 08:00:00,80,30,GLS,,fulfilled,2026-03-06 10:00:00",
 		})
 		sameAnswers(t, db, "an edited order")
 
 		// An earlier order makes ana's others returning, and her first
 		// order month changes; dan's contact now links to his new order.
-		importCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue", []string{"O0,ana@example.com,2026-02-24 10:00:00,10", "O5,dan@example.com,2026-03-09 10:00:00,25"})
+		ingesttest.ImportCSV(t, db, "orders", "order_id,customer_email,placed_at,item_revenue", []string{"O0,ana@example.com,2026-02-24 10:00:00,10", "O5,dan@example.com,2026-03-09 10:00:00,25"})
 		sameAnswers(t, db, "an earlier order and a late-arriving order")
 
 		// Native messages, a closed conversation, and a merge of two
