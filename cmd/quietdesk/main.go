@@ -84,7 +84,7 @@ func (a *app) usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(a.stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(a.stderr, "  %-12s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(a.stderr, "\nEvery command takes --db DSN (default quietdesk.db, or $QUIETDESK_DB) and --help.")
 }

@@ -24,7 +24,8 @@ const (
 	reviewEvery = time.Minute
 )
 
-const serveHelp = `Serves the web UI (Overview, Cohorts, Explore) at /, the JSON API under
+const serveHelp = `Serves the web UI (Overview, Cohorts, Explore, Topics, Review, Alerts,
+Corrections, Guardrails) at /, the JSON API under
 /api/v1 (its OpenAPI document is at /api/v1/openapi.json) and GET /healthz.
 
 People log in with an email and a password: quietdesk user add --email E
