@@ -45,9 +45,13 @@ vet:
 # Large-scale runs, each once (-benchtime 1x), with a summary at the end: the
 # CLI import of 1,000,000 generic orders on SQLite and PostgreSQL (rows/s, peak
 # memory, ratio to the sqlite3 tool's .import of the same file, measured in
-# the same run), ImportFile in-process (for profiling) and API ingest of
-# 100,000 orders in batches of 1,000. QUIETDESK_BENCH_ROWS and
-# QUIETDESK_BENCH_API_ORDERS change the sizes; PostgreSQL runs when
+# the same run), ImportFile in-process (for profiling), API ingest of 100,000
+# orders in batches of 1,000, the metrics query against raw rows, the demo
+# store's generation (BenchmarkDemo) and its questions (BenchmarkDemoStore: a
+# 52-week CPO series and every guardrail for a week, warm against raw rows;
+# QUIETDESK_BENCH_STORE names an existing demo database to use instead).
+# QUIETDESK_BENCH_ROWS, QUIETDESK_BENCH_API_ORDERS and
+# QUIETDESK_BENCH_DEMO_ORDERS change the sizes; PostgreSQL runs when
 # $$QUIETDESK_TEST_PG is set; the baseline needs the sqlite3 tool.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/bench/
