@@ -134,6 +134,9 @@ func (s *Server) alertState(w http.ResponseWriter, r *http.Request, sess *auth.S
 }
 
 type correctionsPage struct {
+	// Alert prefills the form: a correction started from an alert.
+	Alert       *decide.Alert
+	Scope       string
 	Corrections []correctionView
 	Program     *decide.Program
 	Metrics     []option
@@ -164,9 +167,18 @@ func (s *Server) correctionsPage(w http.ResponseWriter, r *http.Request, sess *a
 	if today, err := s.today(r.Context()); err == nil {
 		data.Today = today.Format(dateLayout)
 	}
+	metric := "cpo"
+	if id, err := strconv.ParseInt(r.URL.Query().Get("alert"), 10, 64); err == nil {
+		if a, err := d.GetAlert(r.Context(), id); err == nil {
+			data.Alert, metric = &a, a.Metric
+			if a.Scope.Dimension != "" {
+				data.Scope = a.Scope.String()
+			}
+		}
+	}
 	for _, name := range metrics.Names {
 		m, _ := lookupMetric(name)
-		data.Metrics = append(data.Metrics, option{Value: name, Label: m.Label, Selected: name == "cpo"})
+		data.Metrics = append(data.Metrics, option{Value: name, Label: m.Label, Selected: name == metric})
 	}
 	for _, c := range list {
 		data.Corrections = append(data.Corrections, correctionBar(c))
@@ -202,6 +214,9 @@ func (s *Server) addCorrection(w http.ResponseWriter, r *http.Request, sess *aut
 		Effort: f("effort"), Impact: f("impact"), Expected: decide.Expected{Low: num("low"), Base: num("base"), High: num("high")}}
 	if dim, group, ok := strings.Cut(f("scope"), "="); ok {
 		c.Scope = decide.Scope{Dimension: strings.TrimSpace(dim), Group: strings.TrimSpace(group)}
+	}
+	if id, err := strconv.ParseInt(f("alert"), 10, 64); err == nil {
+		c.AlertID = &id
 	}
 	if _, err := s.decider().AddCorrection(r.Context(), c, decide.AddOptions{Force: f("force") != "", By: sess.User.Email}); err != nil {
 		return err

@@ -111,6 +111,18 @@ func TestDecisionPages(t *testing.T) {
 		t.Fatalf("acknowledge: %d %s", r.status, r.body)
 	}
 	mustContain(t, admin.page("/alerts?week=2026-W47", http.StatusOK), "acknowledged", "carrier called")
+	// Starting a correction from it fills the form and, once added, marks
+	// the alert.
+	body = admin.page("/corrections?alert="+id, http.StatusOK)
+	mustContain(t, body, `id="from-alert"`, `name="alert" value="`+id+`"`, `value="discount_code=SPRING30"`)
+	r = admin.post("/corrections", url.Values{"csrf": {admin.csrf(admin.get("/corrections"))}, "alert": {id}, "title": {"Cap the affiliate codes"},
+		"metric": {"contribution_per_order"}, "scope": {"discount_code=SPRING30"}, "low": {"1"}, "base": {"2"}, "high": {"3"}, "owner": {"Tom"}, "start": {"2026-11-16"}, "force": {"1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("a correction from an alert: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(between(admin.page("/alerts", http.StatusOK), `id="alert-`+id+`"`, "</section>"), "correction_started") {
+		t.Error("the alert is not marked correction_started")
+	}
 
 	body = admin.page("/corrections", http.StatusOK)
 	mustContain(t, body, "Program day 56", "phase 2", "Escalate ParcelNow", "Pause SPRING30 on coupon sites", "Rewrite the shoe size guide", `data-left="`, "running")
