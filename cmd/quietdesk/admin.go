@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -74,6 +75,12 @@ var settingKeys = map[string]settingKey{
 	"program_start": {help: "YYYY-MM-DD, day 0 of the 30-60-90 program (the day of the first order until set)", check: func(v string) error {
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
 			return fmt.Errorf("%q is not a date: write YYYY-MM-DD", v)
+		}
+		return nil
+	}},
+	reviewday.SiteURLSetting: {help: "the web UI's address as people open it (https://desk.brand.com), for links in the weekly review's messages", check: func(v string) error {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%q is not an http:// or https:// address", v)
 		}
 		return nil
 	}},

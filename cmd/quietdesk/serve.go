@@ -90,7 +90,11 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}()
 	// The weekly review, put in the outbox on the review day; every serve
 	// process checks, and the outbox's keys keep it to one of each.
-	go (&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: "http://" + bound}).Run(ctx, reviewEvery)
+	siteURL, err := db.Setting(ctx, reviewday.SiteURLSetting)
+	if err != nil {
+		return err
+	}
+	go (&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: siteURL}).Run(ctx, reviewEvery)
 	// The store's topic model, retrained weekly on its own labels.
 	go topics.RunRetraining(ctx, db, time.Hour, log)
 	<-ctx.Done()

@@ -23,9 +23,13 @@ import (
 // DaySetting is the store setting naming the review day (monday by
 // default); SentSetting records the last week whose review was put in the
 // outbox.
+// SiteURLSetting is the address people reach the web UI at, for the link
+// to the review page in the messages (none without it: the address the
+// server listens on is seldom the one readers can open).
 const (
-	DaySetting  = "review.day"
-	SentSetting = "review.sent_week"
+	DaySetting     = "review.day"
+	SentSetting    = "review.sent_week"
+	SiteURLSetting = "site.url"
 )
 
 // SendHour is the local hour from which the review goes out on its day:
