@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"quietdesk/internal/auth"
@@ -71,6 +72,12 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 
+	// Read before serving: once serving, a signal may cancel ctx at any
+	// moment, and only the shutdown below may end the command.
+	siteURL, err := db.Setting(ctx, reviewday.SiteURLSetting)
+	if err != nil {
+		return err
+	}
 	srv := web.New(db, log)
 	srv.BehindProxy = *behindProxy
 	if users, err := auth.Users(ctx, db); err == nil && len(users) == 0 {
@@ -90,13 +97,13 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}()
 	// The weekly review, put in the outbox on the review day; every serve
 	// process checks, and the outbox's keys keep it to one of each.
-	siteURL, err := db.Setting(ctx, reviewday.SiteURLSetting)
-	if err != nil {
-		return err
-	}
-	go (&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: siteURL}).Run(ctx, reviewEvery)
+	// Both stop with ctx, and are waited for before the database closes.
+	var background sync.WaitGroup
+	background.Go(func() {
+		(&reviewday.Scheduler{DB: db, Log: log, Decider: decider(db), BaseURL: siteURL}).Run(ctx, reviewEvery)
+	})
 	// The store's topic model, retrained weekly on its own labels.
-	go topics.RunRetraining(ctx, db, time.Hour, log)
+	background.Go(func() { topics.RunRetraining(ctx, db, time.Hour, log) })
 	<-ctx.Done()
 
 	log.Info("shutting down: finishing the requests in flight", "timeout", *grace)
@@ -105,6 +112,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	<-outbox // a send in flight finishes and is recorded
+	background.Wait()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w (requests still running after %s were cut off)", err, *grace)
 	}

@@ -25,6 +25,25 @@ type ImportedContact struct {
 	Subject         string
 	Text            string
 	Tags            string
+	// Assigned is the topic worked out before the write (an import
+	// classifies a batch while the one before it is written: AssignTopics);
+	// nil, the write assigns it.
+	Assigned *topics.Assigned
+}
+
+// AssignTopics works out the topic of every contact with the store's
+// current model (a label it came with is kept), outside any transaction, so
+// that the work overlaps another batch's writing.
+func AssignTopics(ctx context.Context, db *store.DB, contacts []*ImportedContact) error {
+	classifier, err := topics.Current(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		tp := classifier.Assign(c.Topic, c.Subject, c.Text)
+		c.Assigned = &tp
+	}
+	return nil
 }
 
 // Validate checks one imported contact.
@@ -76,7 +95,12 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 			return counts, nil, errorf("contact", c.ExternalID, err)
 		}
 		at := c.StartedAt.Unix()
-		tp := classifier.Assign(c.Topic, c.Subject, c.Text)
+		var tp topics.Assigned
+		if c.Assigned != nil {
+			tp = *c.Assigned
+		} else {
+			tp = classifier.Assign(c.Topic, c.Subject, c.Text)
+		}
 		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, tp.Topic, tp.Confidence, tp.Source, tp.Guess,
 			c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
 		if found {
@@ -115,7 +139,7 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 // arrives without a topic, nil when every one has its label.
 func classifierFor(ctx context.Context, tx *store.Tx, contacts []ImportedContact) (*topics.Classifier, error) {
 	for i := range contacts {
-		if contacts[i].Topic == "" {
+		if contacts[i].Topic == "" && contacts[i].Assigned == nil {
 			return topics.Current(ctx, tx)
 		}
 	}

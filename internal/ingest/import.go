@@ -259,6 +259,22 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 	readErr := make(chan error, 1)
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
+	// send prepares a batch and hands it to the writer; false when the
+	// import is over.
+	send := func(batch []any) bool {
+		if prepare := format.Kind.Prepare; prepare != nil {
+			if err := prepare(readCtx, db, batch); err != nil {
+				readErr <- fmt.Errorf("%s: %w", path, err)
+				return false
+			}
+		}
+		select {
+		case batches <- batch:
+			return true
+		case <-readCtx.Done():
+			return false
+		}
+	}
 	go func() {
 		defer close(batches)
 		batch := make([]any, 0, opts.BatchSize)
@@ -276,19 +292,14 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 			}
 			batch = append(batch, item.Record)
 			if len(batch) >= opts.BatchSize {
-				select {
-				case batches <- batch:
-				case <-readCtx.Done():
+				if !send(batch) {
 					return
 				}
 				batch = make([]any, 0, opts.BatchSize)
 			}
 		}
 		if len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-readCtx.Done():
-			}
+			send(batch)
 		}
 	}()
 	env := NewEnv()
