@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,9 @@ func TestDecisionCommands(t *testing.T) {
 	var alerts struct {
 		Week   string `json:"week"`
 		Alerts []struct {
+			ID                                               int
 			Guardrail, Metric, Trigger, Owner, Action, Since string
+			State, Note                                      string
 			Scope                                            map[string]string
 			Value, Threshold                                 *float64
 		} `json:"alerts"`
@@ -51,6 +54,22 @@ func TestDecisionCommands(t *testing.T) {
 	}
 	if r := run(t, "alerts", "--week", "2026-W48", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "not complete yet") {
 		t.Errorf("the current week: %d %s", r.code, r.stderr)
+	}
+
+	// Acknowledge an alert, and make its owner an action from it.
+	first := alerts.Alerts[0]
+	alertID := strconv.Itoa(first.ID)
+	mustRun(t, "alerts", "ack", alertID, "--note", "looking into it", "--db", db)
+	out = mustRun(t, "alerts", "--week", "2026-W47", "--format", "json", "--db", db).stdout
+	if !strings.Contains(out, `"state": "acknowledged"`) || !strings.Contains(out, `"note": "looking into it"`) {
+		t.Errorf("after ack:\n%s", out)
+	}
+	if r := run(t, "alerts", "ack", "9999", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no alert 9999") {
+		t.Errorf("ack of no alert: %d %s", r.code, r.stderr)
+	}
+	fromAlert := strings.TrimSpace(mustRun(t, "actions", "add", "--alert", alertID, "--db", db).stdout)
+	if out := mustRun(t, "actions", "list", "--owner", first.Owner, "--open", "--db", db).stdout; fromAlert != "alert-"+alertID || !strings.Contains(out, fromAlert) || !strings.Contains(out, first.Scope["group"]) {
+		t.Errorf("action from alert %s (%s for %s):\n%s", alertID, fromAlert, first.Owner, out)
 	}
 
 	id := strings.TrimSpace(mustRun(t, "corrections", "add", "--title", "Delay notices for late parcels", "--metric", "cpo", "--scope", "carrier=ParcelNow",

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/actions"
 	"quietdesk/internal/decide"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
@@ -76,11 +77,21 @@ func BenchmarkDemoStore(b *testing.B) {
 	rawD := &decide.Decider{DB: db, Metrics: raw, Now: clock}
 	rawEval := mean(b, 1, func() error { _, err := rawD.Evaluate(ctx, week); return err })
 
+	// Upkeep: one action written on a busy day, then the next answer
+	// recomputes that day's rollup (both local days its UTC day touches).
+	due := week.Start.AddDate(0, 0, 2).Format(time.DateOnly)
+	if _, err := actions.Add(ctx, db, actions.Action{ExternalID: "bench-" + due, Owner: "bench", Title: "one write", DueDate: due}, now); err != nil {
+		b.Fatal(err)
+	}
+	refresh := mean(b, 1, func() error { return rolled.Refresh(ctx) })
+
 	b.ReportMetric(float64(warmQuery.Microseconds())/1000, "ms-cpo-52w")
+	b.ReportMetric(float64(refresh.Microseconds())/1000, "ms-refresh-day")
 	b.ReportMetric(float64(warmEval.Microseconds())/1000, "ms-guardrails")
 	summarize("demo store (sqlite)           %s orders, %s contacts: 52-week weekly CPO by carrier %.1f ms warm vs %s over raw rows (%.0fx); all guardrails for %s %.0f ms warm vs %s over raw rows (%.0fx), %d alerts",
 		thousands(int(orders)), thousands(int(contacts)), float64(warmQuery.Microseconds())/1000, seconds(rawQuery), rawQuery.Seconds()/warmQuery.Seconds(),
 		week, float64(warmEval.Microseconds())/1000, seconds(rawEval), rawEval.Seconds()/warmEval.Seconds(), len(res.Alerts))
+	summarize("demo store (sqlite)           one write's day recomputed in the rollups in %s", seconds(refresh))
 }
 
 // mean runs fn n times and returns the mean duration.

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
+	"quietdesk/internal/actions"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
 )
@@ -255,4 +258,28 @@ func (d *Decider) SetAlertState(ctx context.Context, id int64, state, note, by s
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// ActionFromAlert is the action an alert asks of its guardrail's owner:
+// the recommended action for the alert's scope, due a week after the
+// alert's last week ends.
+func (d *Decider) ActionFromAlert(ctx context.Context, id int64) (actions.Action, error) {
+	a, err := d.GetAlert(ctx, id)
+	if err != nil {
+		return actions.Action{}, err
+	}
+	loc, err := d.loc(ctx)
+	if err != nil {
+		return actions.Action{}, err
+	}
+	w, err := ParseWeek(a.LastWeek, loc)
+	if err != nil {
+		return actions.Action{}, err
+	}
+	if a.Owner == "" {
+		return actions.Action{}, domain.Errorf(domain.EInvalid, "guardrail %s has no owner to act: quietdesk guardrails set %s --owner WHO", a.Guardrail, a.Guardrail)
+	}
+	return actions.Action{ExternalID: fmt.Sprintf("alert-%d", a.ID), Owner: a.Owner, Guardrail: a.Guardrail,
+		Title:   fmt.Sprintf("%s: %s", strings.ToUpper(a.Action[:1])+a.Action[1:], a.Scope),
+		DueDate: w.Add(1).Sunday().Format(dateLayout)}, nil
 }

@@ -70,13 +70,11 @@ type Correction struct {
 	DecidedBy      string `json:"decided_by,omitempty"`
 }
 
-// lowerIsBetter are the metrics that improve by going down.
-var lowerIsBetter = []string{"contacts", "cpo", "cpo_cohort", "contact_rate", "demand", "support_cost", "support_cost_per_order",
-	"returns_cost", "return_cost_ratio", "variable_cost_ratio", "repeat_contact_rate"}
-
-// improvement turns a change of a metric into an improvement.
+// improvement turns a change of a metric into an improvement. A
+// correction on demand, which is neither better nor worse in itself, aims
+// at fewer requests: every contact is a defect of the order experience.
 func improvement(metric string, change float64) float64 {
-	if slices.Contains(lowerIsBetter, metric) {
+	if metrics.Worse(metric) >= 0 {
 		return -change
 	}
 	return change

@@ -119,9 +119,7 @@ func (d *Decider) weeklySeries(ctx context.Context, g Guardrail, first, last Wee
 	return out, nil
 }
 
-func returnAdjusted(metric string) bool {
-	return slices.Contains([]string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}, metric)
-}
+func returnAdjusted(metric string) bool { return metrics.ReturnAdjustable(metric) }
 
 // history is how many weeks before the evaluated one a trigger reads.
 func history(g Guardrail) int {

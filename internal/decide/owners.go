@@ -2,11 +2,9 @@ package decide
 
 import (
 	"context"
-	"fmt"
 	"net/mail"
 	"strings"
 
-	"quietdesk/internal/actions"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
 )
@@ -50,28 +48,4 @@ func SetOwner(ctx context.Context, db *store.DB, o Owner) error {
 	}
 	_, err := db.Exec(ctx, `INSERT INTO owners (name, email) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET email = excluded.email`, o.Name, o.Email)
 	return err
-}
-
-// ActionFromAlert is the action an alert asks of its guardrail's owner:
-// the recommended action for the alert's scope, due a week after the
-// alert's last week ends.
-func (d *Decider) ActionFromAlert(ctx context.Context, id int64) (actions.Action, error) {
-	a, err := d.GetAlert(ctx, id)
-	if err != nil {
-		return actions.Action{}, err
-	}
-	loc, err := d.loc(ctx)
-	if err != nil {
-		return actions.Action{}, err
-	}
-	w, err := ParseWeek(a.LastWeek, loc)
-	if err != nil {
-		return actions.Action{}, err
-	}
-	if a.Owner == "" {
-		return actions.Action{}, domain.Errorf(domain.EInvalid, "guardrail %s has no owner to act: quietdesk guardrails set %s --owner WHO", a.Guardrail, a.Guardrail)
-	}
-	return actions.Action{ExternalID: fmt.Sprintf("alert-%d", a.ID), Owner: a.Owner, Guardrail: a.Guardrail,
-		Title:   fmt.Sprintf("%s: %s", strings.ToUpper(a.Action[:1])+a.Action[1:], a.Scope),
-		DueDate: w.Add(1).Sunday().Format(dateLayout)}, nil
 }

@@ -269,7 +269,8 @@ func (d *Decider) drivers(ctx context.Context, m *Move, week Week) error {
 			groups[g] = true
 			storeBefore.n, storeBefore.d = storeBefore.n+v.n, storeBefore.d+v.d
 		}
-		if storeNow.d == 0 || storeBefore.d == 0 {
+		// A dimension with one group explains every change trivially.
+		if storeNow.d == 0 || storeBefore.d == 0 || len(groups) < 2 {
 			continue
 		}
 		// Cohorts measured per order of the whole store (a contact

@@ -63,9 +63,6 @@ func (e *Engine) DefaultRange(ctx context.Context, q *Query) error {
 	return nil
 }
 
-// returnAdjustable are the metrics whose returns can be estimated.
-var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
-
 // trailingMature is how many of a cohort's most recent mature periods give
 // the return rate its immature periods are estimated with.
 const trailingMature = 4

@@ -373,3 +373,16 @@ func TestReturnAdjustment(t *testing.T) {
 		}
 	})
 }
+
+// Every metric says which way is bad, so pages colour changes and
+// corrections count improvements the same way.
+func TestEveryMetricHasADirection(t *testing.T) {
+	for _, name := range metrics.Names {
+		if metrics.Worse(name) == 0 && name != "demand" {
+			t.Errorf("%s has no direction", name)
+		}
+	}
+	if metrics.Worse("cpo") != 1 || metrics.Worse("contribution_per_order") != -1 {
+		t.Error("cpo should be worse higher, contribution worse lower")
+	}
+}

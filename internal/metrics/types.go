@@ -5,6 +5,8 @@
 // anyone can check it.
 package metrics
 
+import "slices"
+
 // Names are the metrics, as DESIGN §7.3 names them.
 var Names = []string{
 	"orders", "contacts", "cpo", "cpo_cohort", "contact_rate", "demand", "self_service_rate",
@@ -12,6 +14,27 @@ var Names = []string{
 	"return_cost_ratio", "variable_cost_ratio", "owner_completion_rate", "repeat_contact_rate",
 	"first_contact_resolution",
 }
+
+// worse says which way each metric is bad: +1 when a higher value is worse
+// (CPO), -1 when a lower one is (contribution), 0 when neither is (demand
+// grows with the business as much as with its defects).
+var worse = map[string]int{
+	"orders": -1, "contacts": +1, "cpo": +1, "cpo_cohort": +1, "contact_rate": +1, "demand": 0, "self_service_rate": -1,
+	"support_cost": +1, "support_cost_per_order": +1, "net_revenue": -1, "returns_cost": +1, "contribution_per_order": -1,
+	"return_cost_ratio": +1, "variable_cost_ratio": +1, "owner_completion_rate": -1, "repeat_contact_rate": +1,
+	"first_contact_resolution": -1,
+}
+
+// Worse is +1 when a higher value of the metric is worse, -1 when a lower
+// one is, 0 when neither is.
+func Worse(metric string) int { return worse[metric] }
+
+// ReturnAdjustable says whether a metric's recent returns can be estimated
+// (Query.ReturnAdjusted).
+func ReturnAdjustable(metric string) bool { return slices.Contains(returnAdjustable, metric) }
+
+// returnAdjustable are the metrics whose returns can be estimated.
+var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
 
 // Order-side and contact-side dimensions (DESIGN §2.4); owner groups the
 // owners' actions.

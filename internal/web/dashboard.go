@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"quietdesk/internal/decide"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
@@ -37,23 +38,16 @@ func mondayOf(day time.Time) time.Time {
 // lastCompleteWeek is the Monday of the latest week whose Sunday has passed.
 func lastCompleteWeek(today time.Time) time.Time { return mondayOf(today).AddDate(0, 0, -7) }
 
-func weekLabel(monday time.Time) string {
-	y, w := monday.ISOWeek()
-	return fmt.Sprintf("%d-W%02d", y, w)
-}
+func weekLabel(monday time.Time) string { return decide.Week{Start: monday}.String() }
 
-// parseWeek reads an ISO week, "2026-W12", as its Monday.
+// parseWeek reads an ISO week, "2026-W12", as its Monday (at UTC midnight:
+// the pages count days as dates).
 func parseWeek(s string) (time.Time, error) {
-	var y, w int
-	if n, err := fmt.Sscanf(s, "%4d-W%2d", &y, &w); err != nil || n != 2 || len(s) != 8 {
+	w, err := decide.ParseWeek(s, time.UTC)
+	if err != nil || w.String() != s {
 		return time.Time{}, fmt.Errorf("%q is not a week: write it as 2026-W12", s)
 	}
-	// January 4th is always in week 1.
-	monday := mondayOf(time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)).AddDate(0, 0, 7*(w-1))
-	if weekLabel(monday) != s {
-		return time.Time{}, fmt.Errorf("%d has no week %d", y, w)
-	}
-	return monday, nil
+	return w.Start, nil
 }
 
 func parseDate(s string) (time.Time, bool) {

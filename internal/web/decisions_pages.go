@@ -10,7 +10,6 @@ import (
 	"quietdesk/internal/auth"
 	"quietdesk/internal/decide"
 	"quietdesk/internal/domain"
-	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 )
 
@@ -176,10 +175,7 @@ func (s *Server) correctionsPage(w http.ResponseWriter, r *http.Request, sess *a
 			}
 		}
 	}
-	for _, name := range metrics.Names {
-		m, _ := lookupMetric(name)
-		data.Metrics = append(data.Metrics, option{Value: name, Label: m.Label, Selected: name == metric})
-	}
+	data.Metrics = metricOptions(metric)
 	for _, c := range list {
 		data.Corrections = append(data.Corrections, correctionBar(c))
 	}
@@ -209,9 +205,19 @@ func correctionBar(c decide.Correction) correctionView {
 // addCorrection answers POST /corrections.
 func (s *Server) addCorrection(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
 	f := r.PostFormValue
-	num := func(name string) float64 { v, _ := strconv.ParseFloat(f(name), 64); return v }
+	var p domain.Problems
+	num := func(name string) float64 {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f(name)), 64)
+		if err != nil {
+			p.Add("expected_"+name, "%q is not a number", f(name))
+		}
+		return v
+	}
 	c := decide.Correction{Title: f("title"), Metric: f("metric"), Owner: f("owner"), Start: f("start"), Lever: f("lever"),
 		Effort: f("effort"), Impact: f("impact"), Expected: decide.Expected{Low: num("low"), Base: num("base"), High: num("high")}}
+	if len(p) > 0 {
+		return &domain.Error{Code: domain.EInvalid, Message: "bad correction", Fields: p}
+	}
 	if dim, group, ok := strings.Cut(f("scope"), "="); ok {
 		c.Scope = decide.Scope{Dimension: strings.TrimSpace(dim), Group: strings.TrimSpace(group)}
 	}
@@ -297,7 +303,13 @@ func (s *Server) saveGuardrail(w http.ResponseWriter, r *http.Request, sess *aut
 		}
 		e.Threshold = &v
 	}
-	if n, err := strconv.Atoi(f("weeks")); err == nil {
+	if w := strings.TrimSpace(f("weeks")); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			var p domain.Problems
+			p.Add("weeks", "%q is not a whole number of weeks", w)
+			return &domain.Error{Code: domain.EInvalid, Message: "bad guardrail", Fields: p}
+		}
 		e.Weeks = &n
 	}
 	on := f("enabled") != ""

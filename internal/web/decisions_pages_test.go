@@ -163,6 +163,28 @@ func TestDecisionPages(t *testing.T) {
 		t.Fatalf("save: %d %s", r.status, r.body)
 	}
 	mustContain(t, admin.page("/review", http.StatusOK), "cpo_ceiling")
+	// Bad numbers are refused, naming the field, and change nothing.
+	before := admin.page("/guardrails", http.StatusOK)
+	r = admin.post("/guardrails/cpo_ceiling", url.Values{"csrf": {admin.csrf(admin.get("/guardrails"))}, "threshold": {"0.3"}, "weeks": {"two"},
+		"owner": {"Malik"}, "action": {"x"}, "by": {"carrier"}, "enabled": {"1"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "is not a whole number of weeks") {
+		t.Errorf("weeks=two: %d %s", r.status, r.body)
+	}
+	if after := admin.page("/guardrails", http.StatusOK); between(after, `id="guardrail-cpo_ceiling"`, "</tr>") != between(before, `id="guardrail-cpo_ceiling"`, "</tr>") {
+		t.Error("a refused edit changed the guardrail")
+	}
+	var corrections int
+	s.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM corrections`).Scan(&corrections)
+	r = admin.post("/corrections", url.Values{"csrf": {admin.csrf(admin.get("/corrections"))}, "title": {"x"}, "metric": {"cpo"},
+		"low": {"a bit"}, "base": {"0.02"}, "high": {"0.04"}, "owner": {"Malik"}, "start": {"2026-11-23"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "is not a number") {
+		t.Errorf("low=a bit: %d %s", r.status, r.body)
+	}
+	var after int
+	s.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM corrections`).Scan(&after)
+	if after != corrections {
+		t.Error("a refused correction was stored")
+	}
 
 	// An analyst reads every page and changes nothing.
 	analyst := s.visitor().login("analyst@example.com")

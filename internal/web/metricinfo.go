@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"quietdesk/internal/metrics"
 )
 
 // metricInfo is how the pages show a metric: its name for people, how its
@@ -12,31 +14,31 @@ type metricInfo struct {
 	Name   string
 	Label  string
 	Format string // count, ratio, money, percent
-	// Worse is +1 when a higher value is worse (CPO), -1 when a lower one
-	// is (contribution), 0 when neither is (demand).
+	// Worse is metrics.Worse: +1 when a higher value is worse, -1 when a
+	// lower one is, 0 when neither is.
 	Worse int
 }
 
 // metricInfos lists every metric of DESIGN §7.3, in its order; a test holds
 // it to metrics.Names.
 var metricInfos = []metricInfo{
-	{"orders", "Orders", "count", -1},
-	{"contacts", "Contacts", "count", +1},
-	{"cpo", "Contacts per order", "ratio", +1},
-	{"cpo_cohort", "Contacts per order (order cohort)", "ratio", +1},
-	{"contact_rate", "Contact rate", "percent", +1},
-	{"demand", "Demand", "count", 0},
-	{"self_service_rate", "Self-service rate", "percent", -1},
-	{"support_cost", "Support cost", "money", +1},
-	{"support_cost_per_order", "Support cost per order", "money", +1},
-	{"net_revenue", "Net revenue", "money", -1},
-	{"returns_cost", "Returns cost", "money", +1},
-	{"contribution_per_order", "Contribution per order", "money", -1},
-	{"return_cost_ratio", "Return-cost ratio", "percent", +1},
-	{"variable_cost_ratio", "Variable cost ratio", "percent", +1},
-	{"owner_completion_rate", "Owner completion rate", "percent", -1},
-	{"repeat_contact_rate", "Repeat-contact rate", "percent", +1},
-	{"first_contact_resolution", "First-contact resolution", "percent", -1},
+	{Name: "orders", Label: "Orders", Format: "count"},
+	{Name: "contacts", Label: "Contacts", Format: "count"},
+	{Name: "cpo", Label: "Contacts per order", Format: "ratio"},
+	{Name: "cpo_cohort", Label: "Contacts per order (order cohort)", Format: "ratio"},
+	{Name: "contact_rate", Label: "Contact rate", Format: "percent"},
+	{Name: "demand", Label: "Demand", Format: "count"},
+	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent"},
+	{Name: "support_cost", Label: "Support cost", Format: "money"},
+	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money"},
+	{Name: "net_revenue", Label: "Net revenue", Format: "money"},
+	{Name: "returns_cost", Label: "Returns cost", Format: "money"},
+	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money"},
+	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent"},
+	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent"},
+	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent"},
+	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent"},
+	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent"},
 }
 
 // dimensionGroups lists every dimension of DESIGN §2.4 with its label, in
@@ -57,6 +59,7 @@ var dimensionGroups = []struct {
 func lookupMetric(name string) (metricInfo, bool) {
 	for _, m := range metricInfos {
 		if m.Name == name {
+			m.Worse = metrics.Worse(name)
 			return m, true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"quietdesk/internal/auth"
 	"quietdesk/internal/decide"
 	"quietdesk/internal/domain"
+	"quietdesk/internal/kb"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
@@ -149,12 +150,11 @@ func at(v []*float64, i int) float64 {
 
 func fixed(v float64, digits int) string { return strconv.FormatFloat(v, 'f', digits, 64) }
 
-// topicFacts reads the topics' names and which topics have a help-centre
-// article that answered someone in the last 90 days: a resolved article
-// session with that topic. A store with no such session has an empty
-// knowledge base, and every frequent topic is a gap.
+// topicFacts reads the topics' names and which topics a help-centre
+// article answered someone on in the last 90 days: with none, every
+// frequent topic is a gap.
 func (s *Server) topicFacts(ctx context.Context, week decide.Week) (names map[string]string, articles map[string]bool, err error) {
-	names, articles = map[string]string{}, map[string]bool{}
+	names = map[string]string{}
 	list, err := topics.Taxonomy(ctx, s.db)
 	if err != nil {
 		return nil, nil, err
@@ -162,21 +162,8 @@ func (s *Server) topicFacts(ctx context.Context, week decide.Week) (names map[st
 	for _, t := range list {
 		names[t.ID] = t.Name
 	}
-	since := week.End().Add(-90 * 24 * time.Hour)
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT topic FROM self_service_sessions WHERE kind = 'article' AND outcome = 'resolved' AND article <> ''
-		AND started_at >= ? AND started_at < ?`, since.Unix(), week.End().Unix())
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, nil, err
-		}
-		articles[t] = true
-	}
-	return names, articles, rows.Err()
+	articles, err = kb.AnsweredTopics(ctx, s.db, week.End().Add(-90*24*time.Hour), week.End())
+	return names, articles, err
 }
 
 // discoverTopics answers POST /topics/discover: cluster the contacts the
