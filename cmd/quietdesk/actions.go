@@ -54,7 +54,7 @@ func runActionsAdd(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	if *alert != 0 {
-		from, err := decider(db).ActionFromAlert(ctx, *alert)
+		from, err := a.decider(db).ActionFromAlert(ctx, *alert)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func runActionsAdd(ctx context.Context, a *app, args []string) error {
 		}
 		act.Guardrail = from.Guardrail
 	}
-	added, err := actions.Add(ctx, db, act, time.Now())
+	added, err := actions.Add(ctx, db, act, a.now())
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func runActionsDone(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	when := time.Now()
+	when := a.now()
 	if *at != "" {
 		loc, err := store.TimeZone(ctx, db)
 		if err != nil {

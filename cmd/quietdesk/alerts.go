@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"quietdesk/internal/decide"
 	"quietdesk/internal/store"
@@ -52,8 +51,8 @@ func runAlerts(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	d := decider(db)
-	w, err := weekFlag(ctx, db, *week)
+	d := a.decider(db)
+	w, err := a.weekFlag(ctx, db, *week)
 	if err != nil {
 		return err
 	}
@@ -83,13 +82,13 @@ func opt(v *float64) string {
 }
 
 // weekFlag reads a --week value, the last complete week when empty.
-func weekFlag(ctx context.Context, db *store.DB, s string) (decide.Week, error) {
+func (a *app) weekFlag(ctx context.Context, db *store.DB, s string) (decide.Week, error) {
 	loc, err := store.TimeZone(ctx, db)
 	if err != nil {
 		return decide.Week{}, err
 	}
 	if s == "" {
-		return decide.LastCompleteWeek(time.Now(), loc), nil
+		return decide.LastCompleteWeek(a.now(), loc), nil
 	}
 	return decide.ParseWeek(s, loc)
 }
@@ -118,7 +117,7 @@ func setAlert(ctx context.Context, a *app, args []string, state string) error {
 		return err
 	}
 	defer db.Close()
-	if err := decider(db).SetAlertState(ctx, id, state, *note, "cli"); err != nil {
+	if err := a.decider(db).SetAlertState(ctx, id, state, *note, "cli"); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "alert %d %s\n", id, state)

@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"bytes"
@@ -13,14 +13,20 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock"
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
 )
 
-// The tests run the real binary, as a user would.
+// Most tests run the program in-process, as main would but with the test
+// clock (package clocktest), so they can fix "today". The few that need a
+// process of their own (signals, kill -9) run the real binary with
+// $QUIETDESK_NOW set to the same moment.
 var binary string
 
 func TestMain(m *testing.M) {
+	os.Unsetenv("QUIETDESK_DB") // tests name their databases
 	dir, err := os.MkdirTemp("", "quietdesk-cli")
 	if err != nil {
 		panic(err)
@@ -37,6 +43,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// binaryCommand is the real binary with args, run as of the test clock.
+func binaryCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "QUIETDESK_DB=", clock.EnvNow+"="+clocktest.Default.Format(time.RFC3339))
+	return cmd
+}
+
 type result struct {
 	stdout, stderr string
 	code           int
@@ -47,27 +60,31 @@ func run(t *testing.T, args ...string) result {
 	return runWithStdin(t, "", args...)
 }
 
-// runWithStdin runs the binary with stdin.
+// runWithStdin runs a command line with stdin, as of the test clock.
 func runWithStdin(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
-	cmd.Stdin = strings.NewReader(stdin)
+	return runAt(t, clocktest.Clock(), stdin, args...)
+}
+
+// runAt runs a command line in-process with now as the program's clock.
+func runAt(t *testing.T, now clock.Clock, stdin string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	a := &app{stdout: &out, stderr: &errb, stdin: strings.NewReader(stdin), now: now}
+	code := a.main(t.Context(), args)
 	return result{out.String(), errb.String(), code}
 }
 
 func mustRun(t *testing.T, args ...string) result {
 	t.Helper()
-	r := run(t, args...)
+	return mustRunAt(t, clocktest.Clock(), args...)
+}
+
+// mustRunAt runs a command line as of now and fails the test unless it
+// succeeds.
+func mustRunAt(t *testing.T, now clock.Clock, args ...string) result {
+	t.Helper()
+	r := runAt(t, now, "", args...)
 	if r.code != 0 {
 		t.Fatalf("quietdesk %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
@@ -229,8 +246,11 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("--help exit %d", r.code)
 	}
+	if r.stderr != "" {
+		t.Errorf("--help wrote to stderr: %q", r.stderr)
+	}
 	var names []string
-	for _, line := range strings.Split(r.stderr, "\n") {
+	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.HasPrefix(line, "  ") {
 			names = append(names, strings.Fields(line)[0])
 		}
@@ -240,8 +260,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 	for _, n := range names {
 		r := run(t, n, "--help")
-		if r.code != 0 || !strings.Contains(r.stderr, "Usage: quietdesk "+n) {
-			t.Errorf("%s --help: exit %d\n%s", n, r.code, r.stderr)
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage: quietdesk "+n) || r.stderr != "" {
+			t.Errorf("%s --help: exit %d\nstdout: %s\nstderr: %s", n, r.code, r.stdout, r.stderr)
 		}
 	}
 	if r := run(t, "nonsense"); r.code != 2 || !strings.Contains(r.stderr, "unknown command") {
@@ -281,7 +301,7 @@ func TestKilledImportConverges(t *testing.T) {
 	os.WriteFile(path, []byte(b.String()), 0o644)
 	mustRun(t, "migrate", "--db", dsn)
 
-	cmd := exec.Command(binary, "import", "orders", path, "--db", dsn, "--batch", fmt.Sprint(batch))
+	cmd := binaryCommand("import", "orders", path, "--db", dsn, "--batch", fmt.Sprint(batch))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +345,7 @@ func TestMetricsCommand(t *testing.T) {
 			t.Errorf("cpo json:\n%s", r.stdout)
 		}
 		r = mustRun(t, "metrics", "--metric", "contacts", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "csv", "--db", dsn)
-		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator\n2026-W10,2026-03-02,chat,1,1,1\n") {
+		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator,partial\n2026-W10,2026-03-02,chat,1,1,1,false\n") {
 			t.Errorf("contacts by channel csv:\n%s", r.stdout)
 		}
 		// The rollups and the raw rows agree, and a rebuild changes nothing.

@@ -79,7 +79,7 @@ func runCorrectionsAdd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	added, err := decider(db).AddCorrection(ctx, c, decide.AddOptions{Force: *force, By: "cli"})
+	added, err := a.decider(db).AddCorrection(ctx, c, decide.AddOptions{Force: *force, By: "cli"})
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func runCorrectionsList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	list, err := decider(db).Corrections(ctx)
+	list, err := a.decider(db).Corrections(ctx)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func runCorrectionsReview(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := decider(db).ReviewCorrection(ctx, id)
+	r, err := a.decider(db).ReviewCorrection(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func runCorrectionsDecide(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	c, err := decider(db).Decide(ctx, id, *verdict, *reason, "cli")
+	c, err := a.decider(db).Decide(ctx, id, *verdict, *reason, "cli")
 	if err != nil {
 		return err
 	}

@@ -1,19 +1,25 @@
-package main_test
+package main
 
 import (
 	"encoding/json"
 	"path/filepath"
+	"quietdesk/internal/clock"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDecisionCommands drives the decision loop from the command line on a
 // small demo store: guardrails, alerts as DESIGN §7.4's JSON, a correction
 // added, reviewed and decided, the review, owners and actions.
 func TestDecisionCommands(t *testing.T) {
+	// As of the Monday after 2026-W47, the store's last complete week.
+	now := clock.Fixed(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	mustRun := func(t *testing.T, args ...string) result { t.Helper(); return mustRunAt(t, now, args...) }
+	run := func(t *testing.T, args ...string) result { t.Helper(); return runAt(t, now, "", args...) }
 	db := filepath.Join(t.TempDir(), "d.db")
-	mustRun(t, "demo", "--no-serve", "--orders", "20000", "--today", "2026-11-23", "--db", db)
+	mustRun(t, "demo", "--no-serve", "--orders", "20000", "--db", db)
 
 	out := mustRun(t, "guardrails", "list", "--db", db).stdout
 	for _, name := range []string{"contribution_floor", "return_cost_spike", "variable_cost_trend", "owner_completion", "cpo_ceiling"} {

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/clock"
 	"quietdesk/internal/demo"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
-	"quietdesk/internal/web"
 )
 
 func init() {
@@ -33,7 +33,10 @@ self-service, support costs and owners' actions — then serves it and prints
 the address and a login. The same --seed gives the same store.
 
 The store covers --weeks complete ISO weeks ending last Sunday (and four
-weeks of history before them), with --orders orders in those weeks. It tells
+weeks of history before them), with --orders orders in those weeks. For a
+store as of another day, set $QUIETDESK_NOW (QUIETDESK_NOW=2026-11-23
+quietdesk demo ...); a small store may not support every part of the story,
+and what it skipped is said. It tells
 stories the product must find: a discount code whose buyers return far more,
 a carrier whose late parcels drive where-is-my-order contacts, a category
 returned for size, weekly and seasonal peaks; internal/demo/README.md lists
@@ -57,20 +60,12 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	orders := fs.Int("orders", demo.DefaultOrders, "orders placed in the weeks shown")
 	weeks := fs.Int("weeks", demo.DefaultWeeks, "complete ISO weeks shown, ending last Sunday")
 	cpo := fs.Float64("contacts-per-order", demo.DefaultContactsPerOrder, "store-wide contacts per order the contact rates are scaled to")
-	today := fs.String("today", "", "pretend today is `DATE` (YYYY-MM-DD), for a store that does not depend on the day it is made")
 	addr := fs.String("addr", "127.0.0.1:8080", "serve on this `HOST:PORT` (port 0 picks a free one)")
 	noServe := fs.Bool("no-serve", false, "create the store and stop")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	now := time.Now()
-	if *today != "" {
-		d, err := time.Parse(time.DateOnly, *today)
-		if err != nil {
-			return fmt.Errorf("--today %q is not a date (use YYYY-MM-DD)", *today)
-		}
-		now = d.Add(12 * time.Hour)
-	}
+	now := a.now()
 	gcPercent := -2 // unchanged
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		gcPercent = debug.SetGCPercent(demoMemoryGC)
@@ -82,7 +77,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 
-	progress := newDemoProgress(a.stderr, a.isTerminal)
+	progress := newDemoProgress(a.stderr, a.isTerminal, a.now)
+	began := a.now()
 	sum, err := demo.Generate(ctx, db, demo.Options{Seed: *seed, Orders: *orders, Weeks: *weeks, ContactsPerOrder: *cpo, Now: now, Progress: progress.update})
 	switch {
 	case errors.Is(err, demo.ErrExists):
@@ -92,18 +88,19 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		progress.finish()
 		return err
 	default:
+		written := a.now.Since(began)
 		// The rollups behind the dashboards, built now rather than on the
 		// first page anyone opens.
 		progress.update("rollups", 0, 1)
-		start := time.Now()
-		if err := (&metrics.Engine{DB: db}).Refresh(ctx); err != nil {
+		start := a.now()
+		if err := metrics.NewEngine(db, a.now).Refresh(ctx); err != nil {
 			progress.finish()
 			return fmt.Errorf("build the metrics rollups: %w", err)
 		}
-		rolled := time.Since(start)
+		rolled := a.now.Since(start)
 		progress.update("rollups", 1, 1)
 		progress.update("decisions", 0, 1)
-		start = time.Now()
+		start = a.now()
 		decisions, err := demo.SetUpDecisions(ctx, db, sum, now)
 		if err != nil {
 			progress.finish()
@@ -111,13 +108,16 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		}
 		progress.update("decisions", 1, 1)
 		progress.finish()
+		for _, s := range decisions.Skipped {
+			fmt.Fprintf(a.stdout, "skipped: %s\n", s)
+		}
 
 		fmt.Fprintf(a.stdout, "%s: %s orders in the %d weeks %s to %s (%s with the %d weeks before), %s contacts, %s self-service sessions, written in %s; rollups built in %s\n",
 			demo.BrandName, thousands(sum.Orders), sum.Weeks, sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly),
 			thousands(sum.TotalOrders), demo.LeadWeeks, thousands(sum.Contacts), thousands(sum.Sessions),
-			sum.Elapsed.Round(100*time.Millisecond), rolled.Round(100*time.Millisecond))
+			written.Round(100*time.Millisecond), rolled.Round(100*time.Millisecond))
 		fmt.Fprintf(a.stdout, "decision loop: program started %s, %d thresholds accepted, %d alerts firing in the last week, %d corrections (quietdesk review); set up in %s\n",
-			decisions.ProgramStart, len(decisions.Accepted), len(decisions.Alerts), len(decisions.Corrections), time.Since(start).Round(100*time.Millisecond))
+			decisions.ProgramStart, len(decisions.Accepted), len(decisions.Alerts), len(decisions.Corrections), a.now.Since(start).Round(100*time.Millisecond))
 	}
 	if gcPercent != -2 {
 		debug.SetGCPercent(gcPercent)
@@ -127,16 +127,16 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		return nil
 	}
 
-	login, err := demoLogin(ctx, db, time.Now())
+	login, err := demoLogin(ctx, db, a.now())
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	return serveDB(ctx, db, *addr, 30*time.Second, log, func(bound string) {
+	return a.serveStore(ctx, db, serveOptions{addr: *addr, grace: 30 * time.Second, log: log, ready: func(bound string) {
 		fmt.Fprintf(a.stdout, "\nQuietdesk is serving the demo store on http://%s\n", bound)
 		fmt.Fprint(a.stdout, login.describe(bound))
 		fmt.Fprintln(a.stdout, "Stop with Ctrl-C.")
-	})
+	}})
 }
 
 // dbName names the database for messages: a SQLite file's path; never a
@@ -183,35 +183,11 @@ func demoLogin(ctx context.Context, db *store.DB, now time.Time) (login, error) 
 	return l, nil
 }
 
-// serveDB serves db on addr until ctx ends, then shuts down gracefully,
-// waiting up to grace for the requests in flight. ready is called with the
-// bound address once the server listens. (It is serve's loop, for commands
-// that serve after doing something else; serve itself could use it.)
-func serveDB(ctx context.Context, db *store.DB, addr string, grace time.Duration, log *slog.Logger, ready func(bound string)) error {
-	srv := web.New(db, log)
-	bound, err := srv.Start(ctx, addr)
-	if err != nil {
-		return err
-	}
-	log.Info("serving", "addr", bound, "url", "http://"+bound, "database", string(db.Dialect))
-	if ready != nil {
-		ready(bound)
-	}
-	<-ctx.Done()
-	log.Info("shutting down: finishing the requests in flight", "timeout", grace)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w (requests still running after %s were cut off)", err, grace)
-	}
-	log.Info("stopped")
-	return nil
-}
-
 // demoProgress shows the demo's phases: a bar on a terminal, a line per
 // phase otherwise.
 type demoProgress struct {
 	w        io.Writer
+	now      clock.Clock
 	terminal bool
 	phase    string
 	start    time.Time
@@ -219,8 +195,8 @@ type demoProgress struct {
 	done     int64
 }
 
-func newDemoProgress(w io.Writer, terminal bool) *demoProgress {
-	return &demoProgress{w: w, terminal: terminal}
+func newDemoProgress(w io.Writer, terminal bool, now clock.Clock) *demoProgress {
+	return &demoProgress{w: w, terminal: terminal, now: now}
 }
 
 var demoPhases = map[string]string{
@@ -232,7 +208,7 @@ var demoPhases = map[string]string{
 }
 
 func (p *demoProgress) update(phase string, done, total int64) {
-	now := time.Now()
+	now := p.now()
 	if phase != p.phase {
 		p.end()
 		p.phase, p.start, p.last = phase, now, time.Time{}
@@ -260,7 +236,7 @@ func (p *demoProgress) end() {
 	if p.phase == "" {
 		return
 	}
-	took := time.Since(p.start).Round(100 * time.Millisecond)
+	took := p.now.Since(p.start).Round(100 * time.Millisecond)
 	if p.terminal {
 		fmt.Fprintf(p.w, " %s\n", took)
 	} else {

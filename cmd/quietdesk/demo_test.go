@@ -1,11 +1,9 @@
-package main_test
+package main
 
 import (
 	"bufio"
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -19,8 +17,8 @@ import (
 
 func TestDemoCreatesTheStoreOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
-		r := mustRun(t, "demo", "--no-serve", "--orders", "2000", "--seed", "5", "--today", "2026-11-23", "--db", dsn)
-		if !strings.Contains(r.stdout, "2,000 orders in the 26 weeks 2026-05-25 to 2026-11-22") {
+		r := mustRun(t, "demo", "--no-serve", "--orders", "2000", "--seed", "5", "--db", dsn)
+		if !strings.Contains(r.stdout, "2,000 orders in the 26 weeks 2026-06-01 to 2026-11-29") {
 			t.Errorf("stdout %q does not say what was made", r.stdout)
 		}
 		for _, phase := range []string{"writing orders", "building indexes", "linking contacts", "building the metrics rollups"} {
@@ -66,8 +64,7 @@ func TestDemoRefusesAStoreWithOrders(t *testing.T) {
 // served, and the printed login and token both work.
 func TestDemoServesWithALogin(t *testing.T) {
 	dsn := storetest.DSN(t, store.SQLite)
-	cmd := exec.Command(binary, "demo", "--orders", "500", "--addr", "127.0.0.1:0", "--db", dsn)
-	cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
+	cmd := binaryCommand("demo", "--orders", "500", "--addr", "127.0.0.1:0", "--db", dsn)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"quietdesk/internal/decide"
 	"quietdesk/internal/metrics"
@@ -158,7 +157,7 @@ func editGuardrail(ctx context.Context, a *app, args []string, create bool, help
 		return err
 	}
 	defer db.Close()
-	g, err := decide.SetGuardrail(ctx, db, pos[0], e, create, "cli", time.Now())
+	g, err := decide.SetGuardrail(ctx, db, pos[0], e, create, "cli", a.now())
 	if err != nil {
 		return err
 	}
@@ -166,8 +165,9 @@ func editGuardrail(ctx context.Context, a *app, args []string, create bool, help
 	return nil
 }
 
-func decider(db *store.DB) *decide.Decider {
-	return &decide.Decider{DB: db, Metrics: &metrics.Engine{DB: db}}
+// decider is the decision loop over db on the program's clock.
+func (a *app) decider(db *store.DB) *decide.Decider {
+	return decide.New(db, a.now)
 }
 
 func runGuardrailsPropose(ctx context.Context, a *app, args []string) error {
@@ -184,7 +184,7 @@ the cohorts big enough to be tested. Nothing changes until you accept.`)
 		return err
 	}
 	defer db.Close()
-	props, err := decider(db).Propose(ctx)
+	props, err := a.decider(db).Propose(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func runGuardrailsAccept(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	done, err := decider(db).Accept(ctx, names, "cli")
+	done, err := a.decider(db).Accept(ctx, names, "cli")
 	for _, p := range done {
 		fmt.Fprintf(a.stdout, "%s: threshold %v (%s)\n", p.Guardrail, p.Proposed, p.Basis)
 	}

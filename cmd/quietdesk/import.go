@@ -52,7 +52,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	opts := ingest.Options{Kind: pos[0], Format: *format, SkipBad: *skipBad, BatchSize: *batch}
+	opts := ingest.Options{Kind: pos[0], Format: *format, SkipBad: *skipBad, BatchSize: *batch, Now: a.now}
 	switch *dateOrder {
 	case "dmy":
 		opts.DateOrder = domain.DayFirst
@@ -74,7 +74,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	defer db.Close()
 	var bar *progressBar
 	if a.isTerminal && !*asJSON {
-		bar = newProgressBar(a.stderr)
+		bar = newProgressBar(a.stderr, a.now)
 		opts.Progress = bar.update
 	}
 	sum, err := ingest.ImportFile(ctx, db, pos[1], opts)

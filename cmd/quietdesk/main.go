@@ -16,6 +16,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // store time zones work on machines without a zoneinfo database
 
+	"quietdesk/internal/clock"
 	"quietdesk/internal/store"
 )
 
@@ -38,28 +39,38 @@ type app struct {
 	stdin          io.Reader
 	// isTerminal reports whether stderr is a terminal (progress bars).
 	isTerminal bool
+	// now is the program's one clock (package clock): every command that
+	// needs today or the time reads it, so tests and $QUIETDESK_NOW can run
+	// any command as of another day.
+	now clock.Clock
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, isTerminal: isTerminal(os.Stderr)}
+	now, err := clock.FromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quietdesk:", err)
+		os.Exit(2)
+	}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, isTerminal: isTerminal(os.Stderr), now: now}
 	os.Exit(a.main(ctx, os.Args[1:]))
 }
 
 // main runs one command line and returns the exit code.
 func (a *app) main(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.usage()
-		if len(args) == 0 {
-			return 2
-		}
+	if len(args) == 0 {
+		a.usage(a.stderr)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		a.usage(a.stdout) // asked for: it is the output
 		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(a.stderr, "quietdesk: unknown command %q\n\n", args[0])
-		a.usage()
+		a.usage(a.stderr)
 		return 2
 	}
 	err := cmd.run(ctx, a, args[1:])
@@ -76,17 +87,18 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 }
 
-func (a *app) usage() {
-	fmt.Fprintln(a.stderr, "Quietdesk: contacts per order and support cost per order, measured and driven down.\n\nUsage: quietdesk COMMAND [flags]\n\nCommands:")
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "Quietdesk: contacts per order and support cost per order, measured and driven down.\n\nUsage: quietdesk COMMAND [flags]\n\nCommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(a.stderr, "  %-12s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(a.stderr, "\nEvery command takes --db DSN (default quietdesk.db, or $QUIETDESK_DB) and --help.")
+	fmt.Fprintln(w, "\nEvery command takes --db DSN (default quietdesk.db, or $QUIETDESK_DB) and --help.")
+	fmt.Fprintln(w, "$"+clock.EnvNow+"=YYYY-MM-DD runs a command as of another day (docs/time.md).")
 }
 
 // errUsage means the command line was wrong and usage was printed.
@@ -95,18 +107,42 @@ var errUsage = errors.New("usage")
 // flags builds a subcommand's flag set with the shared --db flag.
 func (a *app) flags(c *command, help string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("quietdesk "+c.name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(output{Writer: a.stderr, help: a.stdout})
 	db := fs.String("db", "", "database: a SQLite file path, sqlite:PATH, or postgres://… (default quietdesk.db or $QUIETDESK_DB)")
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: quietdesk %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, strings.TrimSpace(help))
+		fmt.Fprintf(fs.Output(), "Usage: quietdesk %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, strings.TrimSpace(help))
 		fs.PrintDefaults()
 	}
 	return fs, db
 }
 
+// output is where a command's flag set writes: errors and usage to
+// stderr, but help that was asked for (--help) to stdout, since then it is
+// the command's output.
+type output struct {
+	io.Writer
+	help io.Writer
+}
+
+// asksHelp reports whether args ask for help before any "--".
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 // parse parses flags that may come before or after positional arguments, as
 // people type them: `quietdesk import orders FILE --db x.db`.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	if o, ok := fs.Output().(output); ok && asksHelp(args) {
+		fs.SetOutput(o.help)
+	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {

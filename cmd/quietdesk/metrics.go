@@ -54,11 +54,11 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		defer db.Close()
-		start := time.Now()
-		if err := (&metrics.Engine{DB: db}).Rebuild(ctx); err != nil {
+		start := a.now()
+		if err := metrics.NewEngine(db, a.now).Rebuild(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "metrics rollups rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(a.stdout, "metrics rollups rebuilt in %s\n", a.now.Since(start).Round(time.Millisecond))
 		return nil
 	}
 	if len(pos) > 0 {
@@ -77,7 +77,8 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	engine := &metrics.Engine{DB: db, Raw: *raw}
+	engine := metrics.NewEngine(db, a.now)
+	engine.Raw = *raw
 	q := metrics.Query{Metric: *metric, From: *from, To: *to, Grain: *grain, By: *by, ReturnAdjusted: *adjusted}
 	if err := engine.DefaultRange(ctx, &q); err != nil {
 		return err

@@ -74,7 +74,7 @@ outbox), and says whether it went and, if not, why and what to change.`)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := a.now()
 	text := "Quietdesk test message, sent " + now.UTC().Format(time.RFC1123) + ". If you can read this, delivery works."
 	d := notify.Delivery{Key: "test", Channel: notify.ChannelWebhook, Target: *hook, Subject: "Quietdesk test message", Text: text,
 		HTML: "<p>Quietdesk test message, sent " + now.UTC().Format(time.RFC1123) + ".</p><p>If you can read this, <b>delivery works</b>.</p>"}
@@ -93,8 +93,8 @@ outbox), and says whether it went and, if not, why and what to change.`)
 	}
 	sctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	start := time.Now()
-	if err := cfg.Senders()[d.Channel].Send(sctx, d); err != nil {
+	start := a.now()
+	if err := cfg.Senders(a.now)[d.Channel].Send(sctx, d); err != nil {
 		if notify.IsPermanent(err) {
 			return fmt.Errorf("not sent, refused for good (the outbox would not retry it): %v", err)
 		}
@@ -104,7 +104,7 @@ outbox), and says whether it went and, if not, why and what to change.`)
 	if d.Channel == notify.ChannelEmail {
 		via = fmt.Sprintf("%s via %s", d.Target, cfg.SMTP.Describe())
 	}
-	fmt.Fprintf(a.stdout, "sent to %s in %s\n", via, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "sent to %s in %s\n", via, a.now.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -170,7 +170,7 @@ sent by one of them.`)
 		return err
 	}
 	defer db.Close()
-	res, err := notify.NewWorker(db, slog.New(slog.NewTextHandler(a.stderr, nil))).RunOnce(ctx)
+	res, err := notify.NewWorker(db, slog.New(slog.NewTextHandler(a.stderr, nil)), a.now).RunOnce(ctx)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ first. IDs are in quietdesk notify list --failed.`)
 		return err
 	}
 	defer db.Close()
-	if _, err := notify.Retry(ctx, db, id, time.Now()); err != nil {
+	if _, err := notify.Retry(ctx, db, id, a.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "delivery %d requeued: quietdesk serve sends it within 30 seconds, or run quietdesk notify send\n", id)

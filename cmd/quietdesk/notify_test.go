@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/notify/notifytest"
 	"quietdesk/internal/store"
@@ -110,7 +110,7 @@ func TestNotifyListSendRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := clocktest.Default
 	for key, url := range map[string]string{"review:2026-W47:webhook": gone.URL + "/services/T0/secret", "review:2026-W47:other": ok.URL + "/x"} {
 		if _, _, err := notify.Enqueue(context.Background(), db, notify.Delivery{Key: key, Channel: notify.ChannelWebhook, Target: url, Text: "review"}, now); err != nil {
 			t.Fatal(err)
@@ -156,7 +156,7 @@ func TestNotifyListSendRetry(t *testing.T) {
 func TestNotifyHelp(t *testing.T) {
 	for _, args := range [][]string{{"notify", "--help"}, {"notify", "test", "--help"}, {"notify", "list", "--help"}, {"notify", "send", "--help"}, {"notify", "retry", "--help"}} {
 		r := run(t, args...)
-		if r.code != 0 || !strings.Contains(r.stderr, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
 			t.Errorf("%s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 		}
 	}

@@ -40,11 +40,11 @@ func runReview(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	w, err := weekFlag(ctx, db, *week)
+	w, err := a.weekFlag(ctx, db, *week)
 	if err != nil {
 		return err
 	}
-	r, err := decider(db).Review(ctx, w)
+	r, err := a.decider(db).Review(ctx, w)
 	if err != nil {
 		return err
 	}

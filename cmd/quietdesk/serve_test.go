@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"bufio"
@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -22,8 +20,7 @@ func TestServeStopsGracefullyOnSIGINT(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
 		token := strings.TrimSpace(mustRun(t, "token", "create", "--name", "ci", "--scope", "ingest", "--db", dsn).stdout)
 
-		cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
-		cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
+		cmd := binaryCommand("serve", "--addr", "127.0.0.1:0", "--db", dsn)
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"quietdesk/internal/clock"
 )
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -17,18 +19,21 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 // progressBar draws one line on a terminal: phase, bar, percent, rate.
 type progressBar struct {
 	w     io.Writer
+	now   clock.Clock // for the rate
 	start time.Time
 	phase string
 }
 
-func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w, start: time.Now()} }
+func newProgressBar(w io.Writer, now clock.Clock) *progressBar {
+	return &progressBar{w: w, now: now, start: now()}
+}
 
 func (p *progressBar) update(phase string, done, total int64) {
 	if phase != p.phase {
 		if p.phase != "" {
 			fmt.Fprintln(p.w)
 		}
-		p.phase, p.start = phase, time.Now()
+		p.phase, p.start = phase, p.now()
 	}
 	frac := 0.0
 	if total > 0 {
@@ -36,7 +41,7 @@ func (p *progressBar) update(phase string, done, total int64) {
 	}
 	const width = 30
 	filled := int(frac * width)
-	rate := float64(done) / 1e6 / max(time.Since(p.start).Seconds(), 0.001)
+	rate := float64(done) / 1e6 / max(p.now.Since(p.start).Seconds(), 0.001)
 	fmt.Fprintf(p.w, "\r%-9s [%s%s] %3.0f%%  %.1f MB/s", phase, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), frac*100, rate)
 }
 

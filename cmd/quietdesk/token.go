@@ -49,7 +49,7 @@ copy it now, it cannot be shown again.`)
 		return err
 	}
 	defer db.Close()
-	tok, plain, err := auth.Create(ctx, db, *name, strings.Split(*scope, ","), time.Now())
+	tok, plain, err := auth.Create(ctx, db, *name, strings.Split(*scope, ","), a.now())
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func runTokenRevoke(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := auth.Revoke(ctx, db, id, time.Now()); err != nil {
+	if err := auth.Revoke(ctx, db, id, a.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "token %d revoked\n", id)

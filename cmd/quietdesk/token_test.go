@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"encoding/json"
@@ -48,7 +48,7 @@ func TestTokenCreateListRevoke(t *testing.T) {
 func TestTokenHelp(t *testing.T) {
 	for _, args := range [][]string{{"token", "--help"}, {"token", "create", "--help"}, {"token", "list", "--help"}, {"token", "revoke", "--help"}} {
 		r := run(t, args...)
-		if r.code != 0 || !strings.Contains(r.stderr, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
 			t.Errorf("%s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"strings"
-	"time"
 
 	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
@@ -84,7 +83,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start := a.now()
 	progress := a.trainingProgress()
 	m, err := topics.Train(ex, topics.TrainOptions{Seed: *seed, Progress: progress})
 	if err != nil {
@@ -94,7 +93,7 @@ Example:
 		return err
 	}
 	fmt.Fprintf(a.stderr, "trained on %d examples, %d labels, %d features in %.1fs; wrote %s\n",
-		m.TrainedOn, len(m.Labels), len(m.Vec.Keys), time.Since(start).Seconds(), *out)
+		m.TrainedOn, len(m.Labels), len(m.Vec.Keys), a.now.Since(start).Seconds(), *out)
 	return nil
 }
 

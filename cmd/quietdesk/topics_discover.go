@@ -62,7 +62,7 @@ Example:
 		return err
 	}
 	cands, err := topics.Discover(ctx, db, topics.DiscoverOptions{From: f, To: t.AddDate(0, 0, 1), LowConfidence: *low,
-		MinSimilarity: *minSim, MinSize: *minSize, Now: time.Now(), Location: loc})
+		MinSimilarity: *minSim, MinSize: *minSize, Now: a.now(), Location: loc})
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ model learns the topic from them.`)
 	defer db.Close()
 	var n int
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
-		n, err = topics.Promote(ctx, tx, id, *as, *name, time.Now())
+		n, err = topics.Promote(ctx, tx, id, *as, *name, a.now())
 		return err
 	})
 	if err != nil {

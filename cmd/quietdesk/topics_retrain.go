@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"quietdesk/internal/topics"
 )
@@ -32,7 +31,7 @@ after a large import, or from cron (e.g. weekly) to keep learning.`)
 		return err
 	}
 	defer db.Close()
-	cmp, err := topics.Retrain(ctx, db, topics.RetrainOptions{Now: time.Now(), Seed: *seed, Progress: a.trainingProgress()})
+	cmp, err := topics.Retrain(ctx, db, topics.RetrainOptions{Now: a.now(), Seed: *seed, Progress: a.trainingProgress()})
 	if err != nil {
 		return err
 	}

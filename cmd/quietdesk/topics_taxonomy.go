@@ -112,7 +112,7 @@ func topicEdit(ctx context.Context, a *app, name, help string, args []string, fl
 	defer db.Close()
 	var msg string
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
-		msg, err = fn(ctx, tx, strings.TrimSpace(pos[0]), time.Now())
+		msg, err = fn(ctx, tx, strings.TrimSpace(pos[0]), a.now())
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"bytes"
@@ -142,7 +142,7 @@ func TestTopicsBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, want it to say %q", c.args, r.code, r.stderr, c.want)
 		}
 	}
-	if r := run(t, "topics", "train", "--help"); r.code != 0 || !strings.Contains(r.stderr, "--data") {
+	if r := run(t, "topics", "train", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--data") {
 		t.Errorf("train --help: %+v", r)
 	}
 	if r := run(t, "topics"); r.code != 2 || !strings.Contains(r.stderr, "classify") {

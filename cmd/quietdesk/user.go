@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"quietdesk/internal/auth"
 )
@@ -57,7 +56,7 @@ hash of it is stored.`)
 		return err
 	}
 	defer db.Close()
-	u, err := auth.AddUser(ctx, db, *email, *role, password, time.Now())
+	u, err := auth.AddUser(ctx, db, *email, *role, password, a.now())
 	if err != nil {
 		return err
 	}
@@ -87,7 +86,7 @@ func runUserPasswd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := auth.SetPassword(ctx, db, *email, password, time.Now()); err != nil {
+	if err := auth.SetPassword(ctx, db, *email, password, a.now()); err != nil {
 		return err
 	}
 	if generated {

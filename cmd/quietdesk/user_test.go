@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func TestUserAddListPasswd(t *testing.T) {
 func TestUserHelp(t *testing.T) {
 	for _, args := range [][]string{{"user", "--help"}, {"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "passwd", "--help"}} {
 		r := run(t, args...)
-		if r.code != 0 || !strings.Contains(r.stderr, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage: quietdesk "+strings.Join(args[:len(args)-1], " ")) {
 			t.Errorf("%s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/store/storetest"
 )
@@ -74,7 +75,7 @@ func BenchmarkImportContactsInProcess(b *testing.B) {
 				db := storetest.Open(b, d)
 				b.StartTimer()
 				start := time.Now()
-				sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: "contacts"})
+				sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 				wall += time.Since(start)
 				if err != nil {
 					b.Fatal(err)

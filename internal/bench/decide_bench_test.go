@@ -24,16 +24,16 @@ import (
 // it has none), or a demo store of QUIETDESK_BENCH_DEMO_ORDERS orders with
 // 1.5 contacts per order made here (52 weeks). The issue's store is
 // `quietdesk demo --no-serve --orders 10000000 --contacts-per-order 1.5
-// --weeks 52 --today 2026-11-23`.
+// --weeks 52` with QUIETDESK_NOW=2026-11-23.
 func BenchmarkDemoStore(b *testing.B) {
 	noteSkip(b, "demo store queries")
 	ctx := context.Background()
 	path := os.Getenv("QUIETDESK_BENCH_STORE")
 	if path == "" {
 		path = filepath.Join(b.TempDir(), "demo.db")
-		cmd := exec.Command(quietdeskBinary(b), "demo", "--no-serve", "--today", "2026-11-23", "--weeks", "52", "--contacts-per-order", "1.5",
+		cmd := exec.Command(quietdeskBinary(b), "demo", "--no-serve", "--weeks", "52", "--contacts-per-order", "1.5",
 			"--orders", strconv.Itoa(demoOrders()), "--db", path)
-		cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
+		cmd.Env = append(os.Environ(), "QUIETDESK_DB=", "QUIETDESK_NOW=2026-11-23")
 		if _, err := runChild(cmd); err != nil {
 			b.Fatal(err)
 		}

@@ -37,8 +37,8 @@ func BenchmarkDemo(b *testing.B) {
 					dsn = filepath.Join(b.TempDir(), "demo.db")
 				}
 				b.StartTimer()
-				cmd := exec.Command(bin, "demo", "--no-serve", "--today", "2026-11-23", "--orders", strconv.Itoa(n), "--db", dsn)
-				cmd.Env = append(os.Environ(), "QUIETDESK_DB=")
+				cmd := exec.Command(bin, "demo", "--no-serve", "--orders", strconv.Itoa(n), "--db", dsn)
+				cmd.Env = append(os.Environ(), "QUIETDESK_DB=", "QUIETDESK_NOW=2026-11-23")
 				c, err := runChild(cmd)
 				if err != nil {
 					b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
@@ -216,7 +217,7 @@ func BenchmarkImportOrdersInProcess(b *testing.B) {
 				b.StopTimer()
 				db := storetest.Open(b, d)
 				b.StartTimer()
-				sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: "orders"})
+				sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
 	"quietdesk/internal/web"
@@ -77,7 +78,7 @@ func BenchmarkAPIIngestOrders(b *testing.B) {
 // sent. The caller's timer is stopped; it runs only around each request.
 func ingestOrdersViaAPI(b *testing.B, db *store.DB, total int) (time.Duration, int64) {
 	ctx := context.Background()
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clocktest.Clock())
 	addr, err := srv.Start(ctx, "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
@@ -60,23 +61,23 @@ func BenchmarkMetricsQuery(b *testing.B) {
 	}
 	defer db.Close()
 	start := time.Now()
-	if _, err := ingest.ImportFile(ctx, db, path, ingest.Options{Kind: "orders"}); err != nil {
+	if _, err := ingest.ImportFile(ctx, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"}); err != nil {
 		b.Fatal(err)
 	}
 	contacts := filepath.Join(b.TempDir(), "contacts.csv")
 	if err := writeContactsCSV(contacts, n*3/2, n, 1); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ingest.ImportFile(ctx, db, contacts, ingest.Options{Kind: "contacts"}); err != nil {
+	if _, err := ingest.ImportFile(ctx, db, contacts, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"}); err != nil {
 		b.Fatal(err)
 	}
 	costs := filepath.Join(b.TempDir(), "costs.csv")
 	os.WriteFile(costs, []byte("kind,amount,start_date,team\nteam_rate,36,2025-01-01,tier1\nteam_rate,48,2025-01-01,tier2\n"), 0o644)
-	if _, err := ingest.ImportFile(ctx, db, costs, ingest.Options{Kind: "costs"}); err != nil {
+	if _, err := ingest.ImportFile(ctx, db, costs, ingest.Options{Now: clocktest.Clock(), Kind: "costs"}); err != nil {
 		b.Fatal(err)
 	}
 	loaded := time.Since(start)
-	rolled := &metrics.Engine{DB: db}
+	rolled := metrics.NewEngine(db, clocktest.Clock())
 	start = time.Now()
 	if err := rolled.Refresh(ctx); err != nil {
 		b.Fatal(err)
@@ -85,7 +86,7 @@ func BenchmarkMetricsQuery(b *testing.B) {
 	q := metrics.Query{Metric: "cpo", From: "2025-12-29", To: "2026-12-27", Grain: "week", By: "carrier"}
 
 	start = time.Now()
-	rawRes, err := (&metrics.Engine{DB: db, Raw: true}).Run(ctx, q)
+	rawRes, err := (&metrics.Engine{DB: db, Now: clocktest.Clock(), Raw: true}).Run(ctx, q)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,9 +5,9 @@ package commerce
 import (
 	"context"
 	"hash/fnv"
+	"quietdesk/internal/clock"
 	"slices"
 	"strings"
-	"time"
 
 	"quietdesk/internal/store"
 )
@@ -82,15 +82,16 @@ type Customers struct {
 	// merged maps a merged-away customer to the one that absorbed it, so
 	// cached identities of either resolve to the survivor.
 	merged map[int64]int64
-	Now    func() time.Time
+	now    clock.Clock
 }
 
 // maxCachedIdentities bounds the cache so memory stays flat on huge imports.
 const maxCachedIdentities = 500_000
 
-// NewCustomers returns a resolver with an empty cache.
-func NewCustomers() *Customers {
-	return &Customers{cache: map[uint64]int64{}, pending: map[uint64]int64{}, merged: map[int64]int64{}, Now: time.Now}
+// NewCustomers returns a resolver with an empty cache that stamps new
+// customers with the time from now.
+func NewCustomers(now clock.Clock) *Customers {
+	return &Customers{cache: map[uint64]int64{}, pending: map[uint64]int64{}, merged: map[int64]int64{}, now: now}
 }
 
 // Commit trusts what the last transaction resolved.
@@ -283,7 +284,7 @@ func (c *Customers) ResolveAll(ctx context.Context, tx *store.Tx, refs []Custome
 			return id
 		}
 	}
-	now := c.Now().Unix()
+	now := c.now().Unix()
 	custRows := make([][]any, 0, len(names))
 	for i, name := range names {
 		temp := -int64(i + 1)

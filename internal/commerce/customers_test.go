@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
@@ -36,7 +37,7 @@ func TestConcurrentNewCustomerOnPostgres(t *testing.T) {
 	go func() { // A: creates the customer, and commits once B has looked it up
 		defer wg.Done()
 		errs[0] = db.WriteTx(ctx, func(tx *store.Tx) error {
-			if err := order(0, "A-1", commerce.NewCustomers())(tx); err != nil {
+			if err := order(0, "A-1", commerce.NewCustomers(clocktest.Clock()))(tx); err != nil {
 				return err
 			}
 			close(aInserted)
@@ -47,9 +48,8 @@ func TestConcurrentNewCustomerOnPostgres(t *testing.T) {
 	go func() { // B: looks up before A commits, so it sees no customer
 		defer wg.Done()
 		<-aInserted
-		cust := commerce.NewCustomers()
-		// Now is read after the look-up and before the inserts.
-		cust.Now = func() time.Time { close(bLookedUp); return time.Now() }
+		// The clock is read after the look-up and before the inserts.
+		cust := commerce.NewCustomers(func() time.Time { close(bLookedUp); return clocktest.Default })
 		errs[1] = db.WriteTx(ctx, order(1, "B-1", cust))
 	}()
 	wg.Wait()

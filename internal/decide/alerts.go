@@ -56,24 +56,100 @@ type WeekAlerts struct {
 	// Waiting lists guardrails that are not evaluated yet because they
 	// have no threshold: accept or set one.
 	Waiting []string `json:"waiting,omitempty"`
+	// Evaluated is false until the guardrails task has recorded the
+	// week's alerts (within a minute of the week's end while serve runs).
+	Evaluated bool `json:"evaluated"`
 }
 
 // Evaluate fires every guardrail for a complete week, records the alerts
 // (one per guardrail and scope for as long as it keeps firing; a run that
 // ended is resolved) and returns those firing in the week, in priority
-// order. Evaluating a week again changes nothing.
+// order. Evaluating a week again changes nothing. It is the guardrails
+// task's work (EvaluateDue); pages and the API read with WeekAlerts.
 func (d *Decider) Evaluate(ctx context.Context, week Week) (WeekAlerts, error) {
+	out, firings, err := d.fire(ctx, week)
+	if err != nil {
+		return out, err
+	}
+	if err := d.record(ctx, week, firings); err != nil {
+		return out, err
+	}
+	if err := d.DB.SetSetting(ctx, EvaluatedSetting, maxWeek(d.evaluatedWeek(ctx), week.String())); err != nil {
+		return out, err
+	}
+	return d.withFigures(ctx, out, week, firings)
+}
+
+// WeekAlerts reads the alerts recorded for a complete week, with the
+// week's own figures, and writes nothing. Evaluated says whether the
+// guardrails task has evaluated the week yet.
+func (d *Decider) WeekAlerts(ctx context.Context, week Week) (WeekAlerts, error) {
+	out, firings, err := d.fire(ctx, week)
+	if err != nil {
+		return out, err
+	}
+	return d.withFigures(ctx, out, week, firings)
+}
+
+// EvaluatedSetting records the latest week the guardrails were evaluated for.
+const EvaluatedSetting = "guardrails.evaluated_week"
+
+func (d *Decider) evaluatedWeek(ctx context.Context) string {
+	v, _ := d.DB.Setting(ctx, EvaluatedSetting)
+	return v
+}
+
+func maxWeek(a, b string) string {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// EvaluateDue evaluates every complete week since the last one evaluated
+// (at most sinceLookback of them), oldest first, so alerts are recorded
+// in order: the guardrails background task.
+func (d *Decider) EvaluateDue(ctx context.Context) error {
+	loc, err := d.loc(ctx)
+	if err != nil {
+		return err
+	}
+	last := LastCompleteWeek(d.now(), loc)
+	first := last
+	if done, err := ParseWeek(d.evaluatedWeek(ctx), loc); err == nil {
+		if !done.Before(last) {
+			// Evaluated already; run it again, cheaply, for late data.
+			_, err := d.Evaluate(ctx, last)
+			return err
+		}
+		first = done.Add(1)
+	}
+	if oldest := last.Add(-(sinceLookback - 1)); first.Before(oldest) {
+		first = oldest
+	}
+	for w := first; !last.Before(w); w = w.Add(1) {
+		if _, err := d.Evaluate(ctx, w); err != nil {
+			return fmt.Errorf("evaluate %s: %w", w, err)
+		}
+	}
+	return nil
+}
+
+// fire computes every guardrail's firings for a complete week without
+// writing anything.
+func (d *Decider) fire(ctx context.Context, week Week) (WeekAlerts, []Firing, error) {
 	out := WeekAlerts{Week: week.String(), Alerts: []Alert{}}
 	loc, err := d.loc(ctx)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	if last := LastCompleteWeek(d.now(), loc); last.Before(week) {
-		return out, domain.Errorf(domain.EInvalid, "week %s is not complete yet: the latest complete week is %s", week, last)
+		return out, nil, domain.Errorf(domain.EInvalid, "week %s is not complete yet: the latest complete week is %s", week, last)
 	}
+	out.Evaluated = d.evaluatedWeek(ctx) >= week.String()
 	guardrails, err := Guardrails(ctx, d.DB)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	var firings []Firing
 	for _, g := range guardrails {
@@ -83,17 +159,20 @@ func (d *Decider) Evaluate(ctx context.Context, week Week) (WeekAlerts, error) {
 		}
 		f, err := d.Fire(ctx, g, week)
 		if err != nil {
-			return out, err
+			return out, nil, err
 		}
 		firings = append(firings, f...)
 	}
-	if err := d.record(ctx, week, firings); err != nil {
-		return out, err
-	}
+	return out, firings, nil
+}
+
+// withFigures fills out with the alerts recorded for the week, each with
+// the figures of this week rather than of its run's latest one.
+func (d *Decider) withFigures(ctx context.Context, out WeekAlerts, week Week, firings []Firing) (WeekAlerts, error) {
+	var err error
 	if out.Alerts, err = d.Alerts(ctx, week); err != nil {
 		return out, err
 	}
-	// The figures of this week, not of the run's latest one.
 	byScope := map[[3]string]Firing{}
 	for _, f := range firings {
 		byScope[[3]string{f.Guardrail, f.Scope.Dimension, f.Scope.Group}] = f

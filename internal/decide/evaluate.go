@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"quietdesk/internal/clock"
 	"slices"
 	"time"
 
@@ -20,16 +21,17 @@ type MetricsSource interface {
 type Decider struct {
 	DB      *store.DB
 	Metrics MetricsSource
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	// Now is the clock. Required.
+	Now clock.Clock
 }
 
-func (d *Decider) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
+// New is the decider over db with the metrics engine over it, both reading
+// the time from now.
+func New(db *store.DB, now clock.Clock) *Decider {
+	return &Decider{DB: db, Metrics: metrics.NewEngine(db, now), Now: now}
 }
+
+func (d *Decider) now() time.Time { return d.Now() }
 
 func (d *Decider) loc(ctx context.Context) (*time.Location, error) {
 	return store.TimeZone(ctx, d.DB)

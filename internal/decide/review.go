@@ -133,14 +133,15 @@ const (
 // trailingChanges is how many past weekly changes the noise is read from.
 const trailingChanges = 8
 
-// Review writes the review of a complete week. It evaluates the week's
-// guardrails and reviews the corrections due, as the Monday meeting would.
+// Review writes the review of a complete week from what the store holds:
+// the week's alerts as the guardrails task recorded them and the
+// corrections due measured as of now. It writes nothing.
 func (d *Decider) Review(ctx context.Context, week Week) (WeeklyReview, error) {
 	r := WeeklyReview{Week: week.String(), From: week.Start.Format(dateLayout), To: week.Sunday().Format(dateLayout), Moved: []Move{}}
 	if p, err := d.Program(ctx); err == nil {
 		r.Program = &p
 	}
-	alerts, err := d.Evaluate(ctx, week)
+	alerts, err := d.WeekAlerts(ctx, week)
 	if err != nil {
 		return r, err
 	}
@@ -481,7 +482,7 @@ func (d *Decider) decisions(ctx context.Context, week Week, r *WeeklyReview) err
 				dec.Open = append(dec.Open, c)
 				continue
 			}
-			rev, err := d.ReviewCorrection(ctx, c.ID)
+			rev, err := d.MeasureCorrection(ctx, c.ID)
 			if domain.ErrorCode(err) == domain.EInvalid {
 				// Said in the review rather than failing it.
 				rev = Review{ID: c.ID, Title: c.Title, Metric: c.Metric, Scope: c.Scope, Expected: c.Expected, Guards: []Guard{}, Status: c.Status,

@@ -148,6 +148,42 @@ func (d *Decider) ReviewCorrection(ctx context.Context, id int64) (Review, error
 	if err != nil {
 		return Review{}, err
 	}
+	r, err := d.measure(ctx, c)
+	if err != nil {
+		return r, err
+	}
+	status := verdictStatus[r.Verdict]
+	overridden := c.OverrideReason != ""
+	if overridden {
+		status = c.Status
+	}
+	_, err = d.DB.Exec(ctx, `UPDATE corrections SET realized = ?, computed_verdict = ?, reason = ?, status = ?, decided_at = COALESCE(decided_at, ?),
+		decided_by = CASE WHEN decided_by = '' THEN 'review' ELSE decided_by END WHERE id = ?`,
+		r.Realized, r.Verdict, r.Reason, status, d.now().Unix(), c.ID)
+	if err != nil {
+		return r, err
+	}
+	// Reviewing it is the owner's action done.
+	_, err = d.DB.Exec(ctx, `UPDATE actions SET completed_at = ? WHERE external_id = ? AND completed_at IS NULL`, d.now().Unix(), reviewActionID(c.ID))
+	r.Status, r.OverrideReason = status, c.OverrideReason
+	return r, err
+}
+
+// MeasureCorrection is ReviewCorrection without recording anything: the
+// figures and the verdict they give, for pages and reviews that only read.
+func (d *Decider) MeasureCorrection(ctx context.Context, id int64) (Review, error) {
+	c, err := d.Correction(ctx, id)
+	if err != nil {
+		return Review{}, err
+	}
+	r, err := d.measure(ctx, c)
+	r.Status, r.OverrideReason = c.Status, c.OverrideReason
+	return r, err
+}
+
+// measure computes a correction's realized impact, guards and verdict.
+func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
+	id := c.ID
 	if c.Status == Planned || c.Status == Running {
 		return Review{}, domain.Errorf(domain.EInvalid, "correction %d runs until %s: its review is due on %s", id, c.ReviewDate, c.ReviewDate)
 	}
@@ -200,21 +236,7 @@ func (d *Decider) ReviewCorrection(ctx context.Context, id int64) (Review, error
 	default:
 		r.Verdict, r.Reason = "adjust", "adjust: it helps, but less than the expected low; "+measured
 	}
-	status := verdictStatus[r.Verdict]
-	overridden := c.OverrideReason != ""
-	if overridden {
-		status = c.Status
-	}
-	_, err = d.DB.Exec(ctx, `UPDATE corrections SET realized = ?, computed_verdict = ?, reason = ?, status = ?, decided_at = COALESCE(decided_at, ?),
-		decided_by = CASE WHEN decided_by = '' THEN 'review' ELSE decided_by END WHERE id = ?`,
-		r.Realized, r.Verdict, r.Reason, status, d.now().Unix(), c.ID)
-	if err != nil {
-		return r, err
-	}
-	// Reviewing it is the owner's action done.
-	_, err = d.DB.Exec(ctx, `UPDATE actions SET completed_at = ? WHERE external_id = ? AND completed_at IS NULL`, d.now().Unix(), reviewActionID(c.ID))
-	r.Status, r.OverrideReason = status, c.OverrideReason
-	return r, err
+	return r, nil
 }
 
 // reviewActionID is the id of the action that reminds a correction's owner

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"quietdesk/internal/clock"
 	"time"
 	_ "time/tzdata" // the brand's zone, on machines without a zoneinfo database
 
@@ -35,7 +36,7 @@ type Options struct {
 	// Weeks is the number of complete ISO weeks shown, ending last Sunday;
 	// DefaultWeeks when 0.
 	Weeks int
-	// Now is today; time.Now when zero. The store ends on the Sunday before.
+	// Now is today (required). The store ends on the Sunday before.
 	Now time.Time
 	// ContactsPerOrder is the store-wide contacts per order the contact
 	// rates are scaled to; DefaultContactsPerOrder when 0.
@@ -58,7 +59,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Weeks = DefaultWeeks
 	}
 	if o.Now.IsZero() {
-		o.Now = time.Now()
+		return o, errors.New("demo: Options.Now, today, is required")
 	}
 	if o.ContactsPerOrder == 0 {
 		o.ContactsPerOrder = DefaultContactsPerOrder
@@ -89,13 +90,12 @@ type Summary struct {
 	Orders          int64 `json:"orders"`
 	ReturningOrders int64 `json:"returning_orders"`
 	// Everything stored, lead-in included.
-	TotalOrders   int64         `json:"total_orders"`
-	Contacts      int64         `json:"contacts"`
-	Sessions      int64         `json:"self_service_sessions"`
-	Conversations int64         `json:"native_conversations"`
-	Complete      bool          `json:"complete"`
-	GeneratedAt   time.Time     `json:"generated_at"`
-	Elapsed       time.Duration `json:"elapsed_ns"`
+	TotalOrders   int64     `json:"total_orders"`
+	Contacts      int64     `json:"contacts"`
+	Sessions      int64     `json:"self_service_sessions"`
+	Conversations int64     `json:"native_conversations"`
+	Complete      bool      `json:"complete"`
+	GeneratedAt   time.Time `json:"generated_at"`
 }
 
 // bulkTables are the tables the bulk load writes.
@@ -139,7 +139,6 @@ func mark(ctx context.Context, db *store.DB, s Summary) error {
 // db already holds a complete demo store it changes nothing and returns its
 // summary with ErrExists.
 func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
-	started := time.Now()
 	opt, err := opt.withDefaults()
 	if err != nil {
 		return Summary{}, err
@@ -175,8 +174,7 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 		return sum, err
 	}
 
-	customers := commerce.NewCustomers()
-	customers.Now = func() time.Time { return opt.Now }
+	customers := commerce.NewCustomers(clock.Fixed(opt.Now))
 	var w writer = &bulkWriter{customers: customers, now: opt.Now}
 	if opt.normal {
 		w = &normalWriter{env: &ingest.Env{Customers: customers}}
@@ -269,7 +267,6 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	sum.Seed, sum.Weeks, sum.ContactsPerOrder, sum.GeneratedAt = opt.Seed, opt.Weeks, opt.ContactsPerOrder, opt.Now.UTC().Truncate(time.Second)
 	sum.Conversations = int64(len(g.natives))
 	sum.Complete = true
-	sum.Elapsed = time.Since(started)
 	if err := mark(ctx, db, sum); err != nil {
 		return sum, err
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/ingest"
@@ -66,7 +67,7 @@ func (f *fixture) order(id, email string, placed time.Time) {
 
 func TestMessagesBecomeContactsByTheRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		a := "ann@example.com"
 
 		first := f.msg(a, "email", "customer", t0)
@@ -111,7 +112,7 @@ func TestMessagesBecomeContactsByTheRules(t *testing.T) {
 
 func TestClosedConversationReopensWithANewContact(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		b := "bob@example.com"
 		first := f.msg(b, "email", "customer", t0)
 		close := func(at time.Time) {
@@ -142,7 +143,7 @@ func TestClosedConversationReopensWithANewContact(t *testing.T) {
 
 func TestChatSessionsAndCalls(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		c := "cat@example.com"
 		session := func(id string) func(*desk.Message) { return func(m *desk.Message) { m.SessionID = id } }
 		s1 := f.msg(c, "chat", "customer", t0, session("s1"))
@@ -172,7 +173,7 @@ func TestChatSessionsAndCalls(t *testing.T) {
 
 func TestProactiveNoticeAndReply(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		d := "dan@example.com"
 		notice := f.msg(d, "sms", "proactive", t0)
 		if notice.NewContact || notice.ContactID != 0 {
@@ -187,7 +188,7 @@ func TestProactiveNoticeAndReply(t *testing.T) {
 
 func TestRepeatContacts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		e := "eve@example.com"
 		f.msg(e, "voice", "customer", t0)
 		f.msg(e, "voice", "customer", t0.Add(6*24*time.Hour))          // repeat: within 7 days
@@ -219,7 +220,7 @@ func TestRepeatContacts(t *testing.T) {
 
 func TestOrderAttribution(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		ctx := context.Background()
 		g := "gus@example.com"
 		f.order("1001", g, t0.Add(-90*24*time.Hour))
@@ -304,7 +305,7 @@ func TestOrderAttribution(t *testing.T) {
 func TestIdentitiesMergeWhenProven(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		cust := commerce.NewCustomers()
+		cust := commerce.NewCustomers(clocktest.Clock())
 		resolve := func(ref commerce.CustomerRef) int64 {
 			var id int64
 			err := db.WriteTx(ctx, func(tx *store.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/store"
@@ -33,7 +34,7 @@ func topicOf(t *testing.T, db *store.DB, where string, args ...any) storedTopic 
 func TestContactsGetATopicOnArrival(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		r := f.msg("ann@example.com", "email", "customer", t0, func(m *desk.Message) {
 			m.Subject, m.Body = "Broken lamp", "Hi,\n\nThe lamp arrived broken, the glass is cracked.\n\nThanks,\nAnn"
 		})
@@ -85,7 +86,7 @@ func TestArrivalUsesTheStoresModel(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		f := &fixture{t: t, db: db, cust: commerce.NewCustomers()}
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
 		r := f.msg("ann@example.com", "chat", "customer", t0, func(m *desk.Message) { m.Body = "so much glitter" })
 		if got := topicOf(t, db, "id = ?", r.ContactID); got.topic != "glitter" {
 			t.Errorf("with the store's model: %+v", got)

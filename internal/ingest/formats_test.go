@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/store"
@@ -195,7 +196,7 @@ func TestShopifyRealExports(t *testing.T) {
 			}
 
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
-				sum := importOK(t, db, path, ingest.Options{Kind: "orders"})
+				sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 				// One record per order and one per refund.
 				if sum.Format != "shopify" || sum.Read != tc.orders || sum.Created != tc.orders+tc.refunds || sum.Updated+sum.Unchanged != 0 {
 					t.Fatalf("summary %+v, want shopify format, %d read, %d created", sum, tc.orders, tc.orders+tc.refunds)
@@ -227,7 +228,7 @@ func TestShopifyRealExports(t *testing.T) {
 					}
 				}
 
-				again := importOK(t, db, path, ingest.Options{Kind: "orders"})
+				again := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 				if again.Created+again.Updated != 0 || again.Unchanged != tc.orders+tc.refunds {
 					t.Errorf("re-import changed something: %+v", again.Counts)
 				}
@@ -239,7 +240,7 @@ func TestShopifyRealExports(t *testing.T) {
 // kidsliving #13562 has no shipping address: its country comes from billing.
 func TestShopifyCountryFallsBackToBilling(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		importOK(t, db, shopifyDir+"kidsliving-api_2021_ZAR_pseudonymized.csv", ingest.Options{Kind: "orders"})
+		importOK(t, db, shopifyDir+"kidsliving-api_2021_ZAR_pseudonymized.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		var country, currency string
 		scan(t, db, `SELECT country, currency FROM orders WHERE name = '#13562'`, nil, &country, &currency)
 		if country != "ZA" || currency != "ZAR" {
@@ -256,7 +257,7 @@ func TestShopifyResaved(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := exportsDir + "shopify_orders_resaved.csv"
-		sum := importOK(t, db, path, ingest.Options{Kind: "orders"})
+		sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		if sum.Format != "shopify" || sum.Read != 5 || sum.Created != 6 { // 5 orders + #2003's refund
 			t.Fatalf("summary %+v", sum)
 		}
@@ -305,7 +306,7 @@ func TestShopifyResaved(t *testing.T) {
 		if n := count(t, db, `SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.name = '#2003' AND l.line_key = 'Gift Wrap' AND l.sku = ''`); n != 1 {
 			t.Errorf("#2003 Gift Wrap line missing")
 		}
-		again := importOK(t, db, path, ingest.Options{Kind: "orders"})
+		again := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		if again.Created+again.Updated != 0 || again.Unchanged != 6 {
 			t.Errorf("re-import changed something: %+v", again.Counts)
 		}
@@ -316,7 +317,7 @@ func TestShopifyResaved(t *testing.T) {
 // ambiguous date: refused as a whole.
 func TestShopifyResavedRefusedInTheWrongDateOrder(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	_, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_resaved.csv", ingest.Options{Kind: "orders", DateOrder: domain.MonthFirst})
+	_, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_resaved.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders", DateOrder: domain.MonthFirst})
 	if err == nil || !strings.Contains(err.Error(), `"14/05/2025 08:05" can only be day-first`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -327,7 +328,7 @@ func TestShopifyResavedRefusedInTheWrongDateOrder(t *testing.T) {
 
 func TestShopifyMixedCurrencyRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		_, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_mixed_currency.csv", ingest.Options{Kind: "orders"})
+		_, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_mixed_currency.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		want := "mixes currencies EUR (order #2103, line 2) and GBP (order #2102, line 3)"
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "split the file by currency") {
 			t.Fatalf("err = %v, want it to say %q", err, want)
@@ -352,7 +353,7 @@ func TestShopifyRowProblems(t *testing.T) {
 	writeCSV(t, path, header, rows)
 
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: "orders"})
+		sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		if !errors.Is(err, ingest.ErrRejected) || len(sum.Errors) != 2 {
 			t.Fatalf("err = %v, errors %v", err, sum.Errors)
 		}
@@ -395,7 +396,7 @@ func TestShopifySplitOrderRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "orders.csv")
 	writeCSV(t, path, header, rows)
 	db := storetest.Open(t, store.SQLite)
-	sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: "orders"})
+	sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 	if !errors.Is(err, ingest.ErrRejected) || len(sum.Errors) != 1 {
 		t.Fatalf("err = %v, errors %v", err, sum.Errors)
 	}
@@ -409,7 +410,7 @@ func TestShopifySplitOrderRefused(t *testing.T) {
 func importSkipping(t *testing.T, db *store.DB, path, kind string) (ingest.Summary, [][]string) {
 	t.Helper()
 	rejects := filepath.Join(t.TempDir(), "rejects.csv")
-	sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: kind, SkipBad: rejects})
+	sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: kind, SkipBad: rejects})
 	if err != nil {
 		t.Fatalf("import %s skipping bad rows: %v", path, err)
 	}
@@ -427,7 +428,7 @@ func TestShopifyTrimmedHeader(t *testing.T) {
 		revenue += o.revenue
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sum := importOK(t, db, path, ingest.Options{Kind: "orders"})
+		sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
 		if sum.Format != "shopify" || sum.Created != 19 {
 			t.Fatalf("summary %+v", sum)
 		}
@@ -494,7 +495,7 @@ func identityOf(t *testing.T, db *store.DB, kind, value string) int64 {
 func TestZendeskTickets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		path := exportsDir + "zendesk_tickets.csv"
-		sum := importOK(t, db, path, ingest.Options{Kind: "contacts"})
+		sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if sum.Format != "zendesk" || sum.Read != 26 || sum.Created != 26 {
 			t.Fatalf("summary %+v", sum)
 		}
@@ -514,7 +515,7 @@ func TestZendeskTickets(t *testing.T) {
 		if v := readContact(t, db, "zendesk-48204"); v.channel != "voice" || v.customer == 0 || identityOf(t, db, "zendesk", "381204457704") != v.customer {
 			t.Errorf("48204: %+v", v)
 		}
-		again := importOK(t, db, path, ingest.Options{Kind: "contacts"})
+		again := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if again.Created+again.Updated != 0 || again.Unchanged != 26 {
 			t.Errorf("re-import changed something: %+v", again.Counts)
 		}
@@ -536,8 +537,8 @@ func equalCounts(a, b map[string]int) bool {
 // The "Order number [txt]" field links a ticket to its order.
 func TestZendeskOrderNumberLinksTheOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		importOK(t, db, shopifyDir+"forezia-mock-data_devstore_2025_EUR.csv", ingest.Options{Kind: "orders"})
-		importOK(t, db, exportsDir+"zendesk_tickets.csv", ingest.Options{Kind: "contacts"})
+		importOK(t, db, shopifyDir+"forezia-mock-data_devstore_2025_EUR.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
+		importOK(t, db, exportsDir+"zendesk_tickets.csv", ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		var name, how string
 		scan(t, db, `SELECT o.name, c.attribution FROM contacts c JOIN orders o ON o.id = c.order_id WHERE c.external_id = 'zendesk-48201'`, nil, &name, &how)
 		if name != "#1003" || how != "explicit" {
@@ -550,7 +551,7 @@ func TestZendeskOrderNumberLinksTheOrder(t *testing.T) {
 func TestZendeskBadRows(t *testing.T) {
 	path := exportsDir + "zendesk_tickets_bad.csv"
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: "contacts"})
+		sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if !errors.Is(err, ingest.ErrRejected) || sum.Rejected != 3 || len(sum.Errors) != 3 {
 			t.Fatalf("err = %v, summary %+v", err, sum)
 		}
@@ -599,7 +600,7 @@ func TestZendeskBadRows(t *testing.T) {
 func TestGorgiasTickets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		path := exportsDir + "gorgias_tickets.csv"
-		sum := importOK(t, db, path, ingest.Options{Kind: "contacts"})
+		sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if sum.Format != "gorgias" || sum.Read != 26 || sum.Created != 26 {
 			t.Fatalf("summary %+v", sum)
 		}
@@ -618,12 +619,12 @@ func TestGorgiasTickets(t *testing.T) {
 		if s := readContact(t, db, "gorgias-91525").subject; s != `Re: "Gift wrap" option missing, order #2019` {
 			t.Errorf("91525 subject %q", s)
 		}
-		again := importOK(t, db, path, ingest.Options{Kind: "contacts"})
+		again := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if again.Created+again.Updated != 0 || again.Unchanged != 26 {
 			t.Errorf("re-import changed something: %+v", again.Counts)
 		}
 		// Zendesk's and Gorgias's ticket numbers never collide.
-		importOK(t, db, exportsDir+"zendesk_tickets.csv", ingest.Options{Kind: "contacts"})
+		importOK(t, db, exportsDir+"zendesk_tickets.csv", ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 		if n := count(t, db, `SELECT COUNT(*) FROM contacts`); n != 52 {
 			t.Errorf("%d contacts after both exports, want 52", n)
 		}
@@ -634,7 +635,7 @@ func TestGorgiasTickets(t *testing.T) {
 func TestGorgiasIDFromTicketURL(t *testing.T) {
 	path := project(t, exportsDir+"gorgias_tickets.csv", func(c string) bool { return c != "Ticket id" })
 	db := storetest.Open(t, store.SQLite)
-	sum := importOK(t, db, path, ingest.Options{Kind: "contacts"})
+	sum := importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 	if sum.Format != "gorgias" || sum.Created != 26 || count(t, db, `SELECT COUNT(*) FROM contacts WHERE external_id = 'gorgias-91501'`) != 1 {
 		t.Fatalf("summary %+v", sum)
 	}
@@ -643,8 +644,8 @@ func TestGorgiasIDFromTicketURL(t *testing.T) {
 // A ticket naming an order number in its subject is linked to that order.
 func TestGorgiasSubjectLinksTheOrder(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	importOK(t, db, exportsDir+"shopify_orders_resaved.csv", ingest.Options{Kind: "orders"})
-	importOK(t, db, exportsDir+"gorgias_tickets.csv", ingest.Options{Kind: "contacts"})
+	importOK(t, db, exportsDir+"shopify_orders_resaved.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
+	importOK(t, db, exportsDir+"gorgias_tickets.csv", ingest.Options{Now: clocktest.Clock(), Kind: "contacts"})
 	var name string
 	scan(t, db, `SELECT o.name FROM contacts c JOIN orders o ON o.id = c.order_id WHERE c.external_id = 'gorgias-91501'`, nil, &name)
 	if name != "#2003" {

@@ -2,12 +2,12 @@ package ingest
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"os"
+	"quietdesk/internal/clock"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +32,8 @@ type Options struct {
 	DateOrder domain.DateOrder
 	// Progress, when set, is called with the phase and bytes read so far.
 	Progress func(phase string, done, total int64)
+	// Now is the clock (when new customers were first seen). Required.
+	Now clock.Clock
 }
 
 // RowError is one rejected row: where it is and why.
@@ -82,6 +84,9 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 	kind, ok := Kinds[opts.Kind]
 	if !ok {
 		return sum, fmt.Errorf("unknown kind %q: use one of %s", opts.Kind, strings.Join(KindNames(), ", "))
+	}
+	if opts.Now == nil {
+		return sum, errors.New("ingest: Options.Now is required")
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 5000
@@ -302,7 +307,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 			send(batch)
 		}
 	}()
-	env := NewEnv()
+	env := NewEnv(opts.Now)
 	for batch := range batches {
 		var counts store.Counts
 		err := db.WriteTx(ctx, func(tx *store.Tx) error {
@@ -358,7 +363,7 @@ func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(out)
+	w := domain.NewCSVWriter(out)
 	w.Write(append(append([]string{"line"}, src.Header()...), "reject_reason"))
 	for {
 		item, err := src.Next()
@@ -374,8 +379,7 @@ func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp
 			}
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		return err
 	}
 	return out.Close()
@@ -394,14 +398,19 @@ type countingReader struct {
 	total  int64
 	phase  string
 	report func(string, int64, int64)
-	last   time.Time
+	last   int64 // done at the last report
 }
+
+// reportEvery is how far the reader moves between reports: a fraction of
+// the file, but no less than a few reads, so the bar moves smoothly without
+// costing the import anything.
+func (c *countingReader) reportEvery() int64 { return max(c.total/500, 256<<10) }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.done += int64(n)
-	if now := time.Now(); now.Sub(c.last) > 100*time.Millisecond || err == io.EOF {
-		c.last = now
+	if c.done-c.last >= c.reportEvery() || err == io.EOF {
+		c.last = c.done
 		c.report(c.phase, c.done, c.total)
 	}
 	return n, err

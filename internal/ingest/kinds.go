@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"quietdesk/internal/clock"
 	"sort"
 
 	"quietdesk/internal/actions"
@@ -41,8 +42,8 @@ type Env struct {
 	Customers *commerce.Customers
 }
 
-// NewEnv returns a fresh write environment.
-func NewEnv() *Env { return &Env{Customers: commerce.NewCustomers()} }
+// NewEnv returns a fresh write environment reading the time from now.
+func NewEnv(now clock.Clock) *Env { return &Env{Customers: commerce.NewCustomers(now)} }
 
 // Kinds lists every kind, by name.
 var Kinds = map[string]*Kind{}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/ingest"
@@ -35,9 +36,9 @@ func TestImportedContactsGetTheirTopicsBesideTheWrite(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "contacts.csv")
 		writeCSV(t, path, []string{"contact_id", "started_at", "channel", "customer_email", "topic", "text"}, rows)
-		importOK(t, db, path, ingest.Options{Kind: "contacts", BatchSize: 7})
+		importOK(t, db, path, ingest.Options{Now: clocktest.Clock(), Kind: "contacts", BatchSize: 7})
 		err := db.WriteTx(ctx, func(tx *store.Tx) error {
-			_, err := ingest.WriteContacts(ctx, tx, ingest.NewEnv(), anys(direct))
+			_, err := ingest.WriteContacts(ctx, tx, ingest.NewEnv(clocktest.Clock()), anys(direct))
 			return err
 		})
 		if err != nil {

@@ -2,22 +2,25 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"quietdesk/internal/clock"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
 )
 
+// NewEngine is the engine over db that reads the time from now.
+func NewEngine(db *store.DB, now clock.Clock) *Engine { return &Engine{DB: db, Now: now} }
+
 // Engine answers metric queries over one store.
 type Engine struct {
 	DB *store.DB
-	// Now is the clock (cohort maturity); time.Now when nil.
-	Now func() time.Time
+	// Now is the clock (default ranges, cohort maturity). Required.
+	Now clock.Clock
 	// AttributionWindow is how long after an order's placement its
 	// contacts count for its cohort; 30 days when zero.
 	AttributionWindow time.Duration
@@ -43,22 +46,41 @@ var (
 	demandSide  = []string{"demand", "self_service_rate"}
 )
 
-// DefaultRange fills a query's missing dates: to is yesterday in the
-// store's time zone, from twelve weeks before it.
+// DefaultPeriods is how many complete periods a query without dates covers.
+const DefaultPeriods = 12
+
+// DefaultRange fills a query's missing dates with whole, complete periods
+// of its grain in the store's time zone: to is the last day of the last
+// complete period (last Sunday for weeks, yesterday for days, the end of
+// last month for months), from the first day of the DefaultPeriods-th
+// period before it (docs/metrics.md, Whole periods).
 func (e *Engine) DefaultRange(ctx context.Context, q *Query) error {
 	loc, err := store.TimeZone(ctx, e.DB)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	if e.Now != nil {
-		now = e.Now()
+	grain := q.Grain
+	if grain == "" {
+		grain = "week"
 	}
+	now := e.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	if q.To == "" {
-		q.To = now.In(loc).AddDate(0, 0, -1).Format(dateLayout)
+		_, current := period(today, grain)
+		q.To = current.AddDate(0, 0, -1).Format(dateLayout) // the day before this period began
 	}
 	if to, err := time.ParseInLocation(dateLayout, q.To, loc); err == nil && q.From == "" {
-		q.From = to.AddDate(0, 0, -7*12+1).Format(dateLayout)
+		_, last := period(to, grain)
+		var first time.Time
+		switch grain {
+		case "day":
+			first = last.AddDate(0, 0, -(DefaultPeriods - 1))
+		case "month":
+			first = last.AddDate(0, -(DefaultPeriods - 1), 0)
+		default:
+			first = last.AddDate(0, 0, -7*(DefaultPeriods-1))
+		}
+		q.From = first.Format(dateLayout)
 	}
 	return nil
 }
@@ -134,6 +156,12 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, ReturnAdjusted: q.ReturnAdjusted, Rows: []Row{}}
 	window := e.window()
 	_, firstShown := period(from, q.Grain)
+	rangeStart, rangeEnd := from, nextMidnight(to)
+	// partial is whether a period is not whole in the range or not over.
+	partial := func(start time.Time) bool {
+		end := periodEnd(start, q.Grain)
+		return start.Before(rangeStart) || end.After(rangeEnd) || end.After(e.Now())
+	}
 	if q.ReturnAdjusted {
 		// Read back far enough to find mature periods to learn from.
 		from = time.Date(from.Year(), from.Month(), from.Day()-int(window/(24*time.Hour))-trailingMature*31, 0, 0, 0, 0, loc)
@@ -145,13 +173,8 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			return res, err
 		}
 		data = l.data[q.By]
-	} else {
-		if err := e.Refresh(ctx); err != nil {
-			return res, fmt.Errorf("refresh the metrics rollup: %w", err)
-		}
-		if data, err = e.rolled(ctx, q.By, from, to); err != nil {
-			return res, err
-		}
+	} else if data, res.PendingDays, err = e.current(ctx, q, loc, from, to); err != nil {
+		return res, err
 	}
 
 	// Sum days into periods, per group.
@@ -183,10 +206,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	}
 	sort.Strings(groupList)
 
-	now := time.Now()
-	if e.Now != nil {
-		now = e.Now()
-	}
+	now := e.Now()
 	orderCut := slices.Contains(OrderDimensions, q.By)
 	isMature := func(p string) bool { return !now.Before(periodEnd(starts[p], q.Grain).Add(window)) }
 	// rate is each cohort's return rate over its most recent mature periods.
@@ -231,6 +251,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			f, est := adjust(p, noGroup, all)
 			row := value(q.Metric, f, all.supportCost, all.orders, p, starts[p], mature, nil)
 			row.EstimatedReturns, row.Orders = est, all.orders
+			row.Partial = partial(starts[p])
 			if q.ReturnAdjusted {
 				row.Mature = &mature
 			}
@@ -263,6 +284,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			adjusted, est := adjust(p, g, f)
 			row := value(q.Metric, adjusted, f.supportCost+all.unownedCost*share, orders, p, starts[p], mature, &group)
 			row.EstimatedReturns = est
+			row.Partial = partial(starts[p])
 			if orderCut {
 				row.Orders = f.orders
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/store"
@@ -15,7 +16,7 @@ func recordMessage(ctx context.Context, db *store.DB, id, email, channel, at str
 		return err
 	}
 	return db.WriteTx(ctx, func(tx *store.Tx) error {
-		_, err := desk.RecordMessage(ctx, tx, commerce.NewCustomers(), desk.Message{ExternalID: id, Customer: commerce.CustomerRef{Email: email},
+		_, err := desk.RecordMessage(ctx, tx, commerce.NewCustomers(clocktest.Clock()), desk.Message{ExternalID: id, Customer: commerce.CustomerRef{Email: email},
 			Channel: channel, Author: "customer", At: when})
 		return err
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest/ingesttest"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
@@ -154,7 +155,7 @@ func TestWorkedExample(t *testing.T) {
 func TestCohortsAddUpToTheStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		seedStore(t, db)
-		e := &metrics.Engine{DB: db}
+		e := metrics.NewEngine(db, clocktest.Clock())
 		// CPO by carrier: each carrier's contacts over its own orders; the
 		// calls linked to no order stand apart.
 		byCarrier := run(t, e, "cpo", "carrier")
@@ -207,7 +208,7 @@ func TestWeeksInTheStoreTimeZone(t *testing.T) {
 			"C,2026-03-22T23:30:00Z,email", // 00:30 Monday 23 March (CET): W13
 		})
 		ingesttest.ImportCSV(t, db, "costs", "kind,amount,start_date,end_date", []string{"fixed,140.00,2026-03-27,2026-04-09"}) // 10 a day
-		e := &metrics.Engine{DB: db}
+		e := metrics.NewEngine(db, clocktest.Clock())
 		res, err := e.Run(ctx, metrics.Query{Metric: "contacts", From: "2026-03-23", To: "2026-04-05", Grain: "week"})
 		if err != nil {
 			t.Fatal(err)
@@ -232,7 +233,7 @@ func TestWeeksInTheStoreTimeZone(t *testing.T) {
 
 func TestBadQueriesNameTheField(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	e := &metrics.Engine{DB: db}
+	e := metrics.NewEngine(db, clocktest.Clock())
 	cases := map[string]metrics.Query{
 		"metric": {Metric: "happiness", From: "2026-01-01", To: "2026-01-31"},
 		"grain":  {Metric: "cpo", From: "2026-01-01", To: "2026-01-31", Grain: "year"},
@@ -275,7 +276,7 @@ func TestDemandOwnersConversationsAndCustomers(t *testing.T) {
 			"A4,Omar,not done,2026-03-07,",
 			"A5,Omar,next week,2026-03-10,",
 		})
-		e := &metrics.Engine{DB: db}
+		e := metrics.NewEngine(db, clocktest.Clock())
 		check := func(metric, by, group string, value, num, den float64) {
 			t.Helper()
 			v, n, d := one(t, run(t, e, metric, by), group)

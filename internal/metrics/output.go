@@ -1,10 +1,10 @@
 package metrics
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"quietdesk/internal/domain"
 	"strconv"
 	"text/tabwriter"
 )
@@ -17,16 +17,16 @@ func (r Result) WriteJSON(w io.Writer) error {
 }
 
 // WriteCSV writes one line per row: period, start, group (when cut),
-// value, numerator, denominator (and mature for cohort metrics).
+// value, numerator, denominator (mature for cohort metrics, estimated
+// returns when return-adjusted) and partial.
 func (r Result) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := domain.NewCSVWriter(w)
 	header, rows := r.table()
 	cw.Write(header)
 	for _, row := range rows {
 		cw.Write(row)
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // WriteTable writes aligned columns for a terminal.
@@ -55,6 +55,7 @@ func (r Result) table() (header []string, rows [][]string) {
 	if r.ReturnAdjusted {
 		header = append(header, "estimated_returns")
 	}
+	header = append(header, "partial")
 	for _, row := range r.Rows {
 		line := []string{row.Period, row.Start}
 		if r.By != "" {
@@ -79,6 +80,7 @@ func (r Result) table() (header []string, rows [][]string) {
 			}
 			line = append(line, e)
 		}
+		line = append(line, strconv.FormatBool(row.Partial))
 		rows = append(rows, line)
 	}
 	return header, rows

@@ -70,6 +70,10 @@ type Result struct {
 	// row's estimated part is in its "estimated_returns".
 	ReturnAdjusted bool  `json:"return_adjusted,omitempty"`
 	Rows           []Row `json:"rows"`
+	// PendingDays counts the days of the range that writes have changed
+	// since the rollups task last ran: they were read from the raw rows,
+	// so the figures are current either way (docs/metrics.md, Freshness).
+	PendingDays int `json:"pending_days,omitempty"`
 }
 
 // Row is one period (and group) of a series.
@@ -87,6 +91,10 @@ type Row struct {
 	// EstimatedReturns is the part of the returns cost that is estimated,
 	// not yet arrived, when the query is return-adjusted.
 	EstimatedReturns *float64 `json:"estimated_returns,omitempty"`
+	// Partial marks a period the range does not cover whole (it starts or
+	// ends inside it) or that has not ended yet: its figures are not
+	// comparable with whole periods'.
+	Partial bool `json:"partial,omitempty"`
 	// Orders is the group's processed orders in the period, for an order
 	// dimension or the whole store: the cohort's size, which decides
 	// whether its ratio is worth testing. Not part of the output.

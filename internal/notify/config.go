@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"quietdesk/internal/clock"
 	"strconv"
 	"strings"
 
@@ -175,10 +176,10 @@ func LoadConfig(ctx context.Context, db *store.DB) (Config, error) {
 	return c, nil
 }
 
-// Senders returns a sender for each channel.
-func (c Config) Senders() map[string]Sender {
+// Senders returns a sender for each channel, reading the time from now.
+func (c Config) Senders(now clock.Clock) map[string]Sender {
 	return map[string]Sender{
-		ChannelEmail:   &SMTPSender{Config: c.SMTP},
+		ChannelEmail:   &SMTPSender{Config: c.SMTP, Now: now},
 		ChannelWebhook: &WebhookSender{},
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"net"
 	"net/mail"
 	"os"
+	"quietdesk/internal/clock"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -29,7 +29,7 @@ import (
 // that is fixed lets the message through without anyone requeuing it.
 type SMTPSender struct {
 	Config SMTPConfig
-	Now    func() time.Time // the Date header; time.Now when nil
+	Now    clock.Clock // the Date header; required
 }
 
 // Send sends d as one message to d.Target.
@@ -43,11 +43,7 @@ func (s *SMTPSender) Send(ctx context.Context, d Delivery) error {
 	if err != nil {
 		return Permanent(fmt.Errorf("%q is not an email address: %v", d.Target, err))
 	}
-	now := time.Now()
-	if s.Now != nil {
-		now = s.Now()
-	}
-	msg, err := compose(from, to, d, now)
+	msg, err := compose(from, to, d, s.Now())
 	if err != nil {
 		return Permanent(fmt.Errorf("compose the message: %w", err))
 	}

@@ -14,6 +14,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/notify/notifytest"
 	"quietdesk/internal/store"
@@ -115,7 +116,7 @@ func TestEmailPlainTextAndStableMessageID(t *testing.T) {
 	srv := notifytest.StartSMTP(t, notifytest.Options{})
 	cfg := relay(srv)
 	cfg.Username = ""
-	s := &notify.SMTPSender{Config: cfg}
+	s := &notify.SMTPSender{Config: cfg, Now: clocktest.Clock()}
 	d := notify.Delivery{Key: "k1", Channel: notify.ChannelEmail, Target: "sam@brand.example", Subject: "Hi", Text: "plain only"}
 	for range 2 {
 		if err := s.Send(context.Background(), d); err != nil {
@@ -213,7 +214,7 @@ func TestEmailTLSModes(t *testing.T) {
 		cfg := relay(srv)
 		cfg.TLS = mode
 		cfg.TLSConfig = &tls.Config{RootCAs: roots}
-		return (&notify.SMTPSender{Config: cfg}).Send(context.Background(), review)
+		return (&notify.SMTPSender{Config: cfg, Now: clocktest.Clock()}).Send(context.Background(), review)
 	}
 	t.Run("starttls", func(t *testing.T) {
 		srv := notifytest.StartSMTP(t, notifytest.Options{Users: users, TLS: serverTLS})
@@ -247,7 +248,7 @@ func TestEmailTLSModes(t *testing.T) {
 		srv := notifytest.StartSMTP(t, notifytest.Options{Users: users, TLS: serverTLS})
 		cfg := relay(srv)
 		cfg.TLS = notify.TLSStartTLS
-		err := (&notify.SMTPSender{Config: cfg}).Send(context.Background(), review)
+		err := (&notify.SMTPSender{Config: cfg, Now: clocktest.Clock()}).Send(context.Background(), review)
 		if err == nil || !strings.Contains(err.Error(), "certificate") || len(srv.Messages()) != 0 {
 			t.Fatalf("err = %v with %d messages, want a certificate error", err, len(srv.Messages()))
 		}
@@ -255,7 +256,7 @@ func TestEmailTLSModes(t *testing.T) {
 }
 
 func TestEmailNotConfigured(t *testing.T) {
-	err := (&notify.SMTPSender{}).Send(context.Background(), review)
+	err := (&notify.SMTPSender{Now: clocktest.Clock()}).Send(context.Background(), review)
 	if err == nil || notify.IsPermanent(err) {
 		t.Fatalf("err = %v, want a retried error", err)
 	}

@@ -57,8 +57,8 @@ func (l *logs) String() string {
 // into the returned buffer.
 func worker(db *store.DB, c *clock, senders map[string]notify.Sender) (*notify.Worker, *logs) {
 	l := &logs{}
-	w := notify.NewWorker(db, slog.New(slog.NewTextHandler(l, nil)))
-	w.Now, w.Senders = c.Now, senders
+	w := notify.NewWorker(db, slog.New(slog.NewTextHandler(l, nil)), c.Now)
+	w.Senders = senders
 	return w, l
 }
 

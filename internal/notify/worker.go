@@ -2,13 +2,12 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"quietdesk/internal/clock"
+	"quietdesk/internal/domain"
 	"time"
 
 	"quietdesk/internal/store"
@@ -26,7 +25,7 @@ type Sender interface {
 type Worker struct {
 	DB  *store.DB
 	Log *slog.Logger
-	Now func() time.Time
+	Now clock.Clock // required
 	// Senders by channel. When nil, they are built from the store's
 	// settings at every RunOnce, so a changed setting takes effect without
 	// a restart.
@@ -41,25 +40,13 @@ type Worker struct {
 	Name string
 }
 
-// NewWorker returns a worker with the default clock, policy and timeout,
-// configured from the store's settings.
-func NewWorker(db *store.DB, log *slog.Logger) *Worker {
-	return &Worker{DB: db, Log: log, Now: time.Now, Retry: DefaultRetry, SendTimeout: time.Minute, Name: defaultName()}
+// NewWorker returns a worker reading the time from now, with the default
+// policy and timeout, configured from the store's settings.
+func NewWorker(db *store.DB, log *slog.Logger, now clock.Clock) *Worker {
+	return &Worker{DB: db, Log: log, Now: now, Retry: DefaultRetry, SendTimeout: time.Minute, Name: domain.ProcessName()}
 }
 
-func defaultName() string {
-	host, _ := os.Hostname()
-	var b [3]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-}
-
-func (w *Worker) now() time.Time {
-	if w.Now == nil {
-		return time.Now()
-	}
-	return w.Now()
-}
+func (w *Worker) now() time.Time { return w.Now() }
 
 func (w *Worker) name() string {
 	if w.Name == "" {
@@ -99,23 +86,6 @@ type Result struct {
 	Expired  int `json:"expired"`  // claims of stopped workers released
 }
 
-// Run calls RunOnce every interval until ctx is done. A send in flight when
-// ctx ends is finished (within SendTimeout) and recorded before Run returns.
-func (w *Worker) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.log().Error("notification worker", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // RunOnce releases expired claims, then claims and sends, one at a time,
 // every delivery due now. Deliveries that fail are scheduled for later, so
 // it returns once none is due.
@@ -133,7 +103,7 @@ func (w *Worker) RunOnce(ctx context.Context) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		senders = cfg.Senders()
+		senders = cfg.Senders(w.Now)
 	}
 	for ctx.Err() == nil {
 		d, ok, err := w.claim(ctx, now)
@@ -184,7 +154,7 @@ func (w *Worker) claim(ctx context.Context, now time.Time) (Delivery, bool, erro
 // deliver sends a claimed delivery and records the outcome, returning the
 // status it was left in.
 func (w *Worker) deliver(ctx context.Context, sender Sender, d Delivery) string {
-	start := time.Now()
+	start := w.now()
 	var err error
 	if sender == nil {
 		err = fmt.Errorf("no sender for channel %q", d.Channel)
@@ -217,7 +187,7 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, d Delivery) string 
 	}
 	switch status {
 	case StatusSent:
-		log.Info("notification sent", "took", time.Since(start).Round(time.Millisecond))
+		log.Info("notification sent", "took", now.Sub(start).Round(time.Millisecond))
 	case StatusPending:
 		log.Warn("notification attempt failed; will retry", "err", err, "next_attempt_at", next, "max_attempts", w.policy().MaxAttempts)
 	default:

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/notify/notifytest"
 	"quietdesk/internal/store"
@@ -64,7 +65,7 @@ func TestExactlyOnceAcrossProcesses(t *testing.T) {
 			var wg sync.WaitGroup
 			for i, db := range dbs {
 				w, _ := worker(db, c, map[string]notify.Sender{
-					notify.ChannelEmail:   &notify.SMTPSender{Config: cfg},
+					notify.ChannelEmail:   &notify.SMTPSender{Config: cfg, Now: clocktest.Clock()},
 					notify.ChannelWebhook: &notify.WebhookSender{},
 				})
 				w.Name = fmt.Sprintf("process-%d", i)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"quietdesk/internal/clock"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,39 +38,19 @@ const (
 // morning meeting.
 const SendHour = 7
 
-// Scheduler puts the weekly review in the outbox once its day has come.
+// Scheduler puts the weekly review in the outbox once its day has come;
+// its RunOnce is the "review" background task (package schedule).
 type Scheduler struct {
 	DB      *store.DB
 	Decider *decide.Decider
 	Log     *slog.Logger
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	// Now is the clock. Required.
+	Now clock.Clock
 	// BaseURL, when set, links the review page from the messages.
 	BaseURL string
 }
 
-func (s *Scheduler) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-// Run checks every interval until ctx ends.
-func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Error("weekly review not delivered; retrying at the next check", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
+func (s *Scheduler) now() time.Time { return s.Now() }
 
 // RunOnce enqueues the review of the last complete week if today is the
 // review day, it is past SendHour and it has not been enqueued yet. It

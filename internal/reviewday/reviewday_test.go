@@ -106,8 +106,7 @@ func TestReviewGoesOutOnceOnItsDay(t *testing.T) {
 			t.Errorf("a later check enqueued again: %v %v", d, err)
 		}
 
-		worker := notify.NewWorker(db, log)
-		worker.Now = clock
+		worker := notify.NewWorker(db, log, clock)
 		res, err := worker.RunOnce(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -39,19 +39,3 @@ func RetrainIfDue(ctx context.Context, db *store.DB, now time.Time, log *slog.Lo
 	log.Info("topic model retrained", "replaced", cmp.Replaced, "current_macro_f1", cmp.Current.MacroF1, "challenger_macro_f1", cmp.Challenger.MacroF1, "reason", cmp.Reason)
 	return true, nil
 }
-
-// RunRetraining checks every interval until ctx ends.
-func RunRetraining(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := RetrainIfDue(ctx, db, time.Now(), log); err != nil && ctx.Err() == nil {
-			log.Error("topic model retraining failed; trying again at the next check", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

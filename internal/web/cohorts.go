@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
@@ -253,11 +252,10 @@ func orDefault(v, def string) string {
 func writeCohortsCSV(w http.ResponseWriter, d *cohortsData) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="cohorts-%s-by-%s-%s.csv"`, d.Metric, d.By, d.Week))
-	cw := csv.NewWriter(w)
+	cw := domain.NewCSVWriter(w)
 	cw.Write([]string{d.By, d.Metric, "numerator", "denominator", "last_week", "change_vs_week_before"})
 	for _, c := range d.Cohorts {
 		cw.Write([]string{c.Group, c.ValueSort, c.NumeratorSort, c.DenoSort, c.LastSort, c.ChangeSort})
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

@@ -75,7 +75,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.decider().Evaluate(r.Context(), week)
+	res, err := s.decider().WeekAlerts(r.Context(), week)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 		return err
 	}
 	d := s.decider()
-	res, err := d.Evaluate(r.Context(), week)
+	res, err := d.WeekAlerts(r.Context(), week)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/store"
 	"quietdesk/internal/web"
 )
@@ -28,7 +29,7 @@ type app struct {
 
 func start(t *testing.T, db *store.DB, configure ...func(*web.Server)) *app {
 	t.Helper()
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clocktest.Clock())
 	for _, c := range configure {
 		c(srv)
 	}

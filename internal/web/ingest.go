@@ -30,7 +30,7 @@ func (s *Server) ingest(kind *ingest.Kind) http.Handler {
 		var counts store.Counts
 		err = s.db.WriteTx(r.Context(), func(tx *store.Tx) error {
 			var err error
-			counts, err = kind.Write(r.Context(), tx, ingest.NewEnv(), recs)
+			counts, err = kind.Write(r.Context(), tx, ingest.NewEnv(s.Now), recs)
 			return err
 		})
 		if err != nil {

@@ -39,7 +39,7 @@ func (s *Server) postMessages(w http.ResponseWriter, r *http.Request) error {
 	var recorded []desk.Recorded
 	err = s.db.WriteTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		recorded, err = ingest.RecordMessages(r.Context(), tx, ingest.NewEnv(), msgs)
+		recorded, err = ingest.RecordMessages(r.Context(), tx, ingest.NewEnv(s.Now), msgs)
 		return err
 	})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/domain"
@@ -76,7 +75,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // logRequests writes one log line per request.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start := s.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		info := &requestInfo{}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
@@ -86,7 +85,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		attrs := []slog.Attr{
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr),
+			slog.Int64("bytes", sw.bytes), slog.Duration("duration", s.Now.Since(start)), slog.String("remote", r.RemoteAddr),
 		}
 		if info.token != "" {
 			attrs = append(attrs, slog.String("token", info.token))

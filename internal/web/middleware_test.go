@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"quietdesk/internal/clock/clocktest"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ import (
 // inside the package to give the middleware one.
 func TestPanicBecomesA500AndALoggedStack(t *testing.T) {
 	var logs bytes.Buffer
-	s := New(nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	s := New(nil, slog.New(slog.NewTextHandler(&logs, nil)), clocktest.Clock())
 	h := s.logRequests(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("boom")
 	})))

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"quietdesk/internal/clock"
 	"time"
 
 	"quietdesk/internal/auth"
@@ -23,8 +24,8 @@ type Server struct {
 	db  *store.DB
 	log *slog.Logger
 	// Now is the clock (token last-use stamps, sessions, login limits, the
-	// dashboard's "this week"); tests replace it.
-	Now func() time.Time
+	// dashboard's "this week").
+	Now clock.Clock
 	// MaxBodyBytes bounds a request body. The default fits a batch of 5,000
 	// items with room to spare; a larger body gets 413.
 	MaxBodyBytes int64
@@ -53,14 +54,14 @@ type MetricsSource interface {
 // MaxItems is the most items one ingest request may carry.
 const MaxItems = 5000
 
-// New returns a server for db that logs to log.
-func New(db *store.DB, log *slog.Logger) *Server {
+// New returns a server for db that logs to log and reads the time from now.
+func New(db *store.DB, log *slog.Logger, now clock.Clock) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: db, log: log, Now: time.Now, MaxBodyBytes: 32 << 20,
+	s := &Server{db: db, log: log, Now: now, MaxBodyBytes: 32 << 20,
 		logins: newLoginLimiter(loginFailures, loginWindow), crossOrigin: http.NewCrossOriginProtection()}
-	s.Metrics = &metrics.Engine{DB: db, Now: func() time.Time { return s.Now() }}
+	s.Metrics = metrics.NewEngine(db, func() time.Time { return s.Now() }) // follows a replaced Now
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		panic(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/store"
 )
@@ -21,7 +22,7 @@ func ImportCSV(t testing.TB, db *store.DB, kind, header string, rows []string) {
 	if err := os.WriteFile(path, []byte(header+"\n"+strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: kind}); err != nil {
+	if sum, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Kind: kind, Now: clocktest.Clock()}); err != nil {
 		t.Fatalf("import %s: %v %v", kind, err, sum.Errors)
 	}
 }
