@@ -139,3 +139,32 @@ func TestDecisionCommands(t *testing.T) {
 		t.Errorf("a bad due date: %d %s", r.code, r.stderr)
 	}
 }
+
+// TestTasksCommand runs the background tasks from the command line, for a
+// store no server runs on, and lists their last runs.
+func TestTasksCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	mustRun(t, "demo", "--no-serve", "--orders", "1000", "--db", db)
+	out := mustRun(t, "tasks", "run", "all", "--db", db).stdout
+	for _, name := range []string{"rollups", "guardrails", "outbox", "review", "retrain"} {
+		if !strings.Contains(out, name+": done") {
+			t.Errorf("tasks run all:\n%s", out)
+		}
+	}
+	var list []struct {
+		Name         string  `json:"name"`
+		LastFinished *string `json:"last_finished_at"`
+		LastError    string  `json:"last_error"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "tasks", "--json", "--db", db).stdout), &list); err != nil || len(list) != 5 {
+		t.Fatalf("tasks --json: %v %+v", err, list)
+	}
+	for _, st := range list {
+		if st.LastFinished == nil || st.LastError != "" {
+			t.Errorf("task %+v", st)
+		}
+	}
+	if r := run(t, "tasks", "run", "nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `no such task "nope"`) {
+		t.Errorf("an unknown task: %+v", r)
+	}
+}

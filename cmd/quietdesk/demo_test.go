@@ -103,6 +103,17 @@ func TestDemoServesWithALogin(t *testing.T) {
 	if _, err := auth.Authenticate(context.Background(), db, creds[1], creds[2]); err != nil {
 		t.Errorf("the printed login %s does not log in: %v", creds[1], err)
 	}
+	// The demo serves with the same background work as serve: every task
+	// runs once at the start.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		n := count(t, dsn, `SELECT COUNT(*) FROM scheduled_tasks WHERE last_finished_at IS NOT NULL`)
+		if n == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the 5 background tasks ran while the demo served", n)
+		}
+	}
 
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)

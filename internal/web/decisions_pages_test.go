@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -239,5 +242,74 @@ func TestTopicsPage(t *testing.T) {
 	analyst := s.visitor().login("analyst@example.com")
 	if body := analyst.page("/topics", http.StatusOK); strings.Contains(body, `action="/topics/discover"`) {
 		t.Error("an analyst is offered discovery")
+	}
+}
+
+// fingerprint hashes every row of every table but the login bookkeeping
+// (sessions, token last-use stamps, users' failed logins), which a
+// request may write.
+func fingerprint(t *testing.T, db *store.DB) string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := db.Query(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'api_tokens', 'users') ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	h := sha256.New()
+	for _, table := range tables {
+		r, err := db.Query(ctx, `SELECT * FROM `+table+` ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := r.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for r.Next() {
+			if err := r.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(h, "%s%v\n", table, vals)
+		}
+		r.Close()
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestReadsNeverWrite opens every page and every read of the API on the
+// demo store, as an admin and with a read-only token, and checks that the
+// store is exactly as it was: guardrails are evaluated and rollups kept by
+// the background tasks, never by a read.
+func TestReadsNeverWrite(t *testing.T) {
+	s := demoSite(t)
+	// A write the rollups task has not caught up with yet, so a read that
+	// refreshed the rollup would show.
+	if _, err := s.db.Exec(context.Background(), `INSERT INTO metric_dirty (bucket) VALUES (20500) ON CONFLICT (bucket) DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	before := fingerprint(t, s.db)
+	admin := s.visitor().login("admin@example.com")
+	for _, path := range []string{"/", "/review", "/review?week=2026-W45", "/alerts", "/alerts?week=2026-W44", "/corrections", "/guardrails",
+		"/cohorts", "/explore", "/topics"} {
+		admin.page(path, http.StatusOK)
+	}
+	read := s.token("read")
+	for _, path := range []string{"/api/v1/alerts", "/api/v1/alerts?week=2026-W40", "/api/v1/review", "/api/v1/review?week=2026-W46&format=md",
+		"/api/v1/corrections", "/api/v1/guardrails", "/api/v1/metrics?metric=cpo&by=carrier", "/api/v1/metrics?metric=contribution_per_order&return_adjusted=true"} {
+		if r := s.do("GET", path, "Bearer "+read, nil); r.status != http.StatusOK {
+			t.Errorf("GET %s: %d %s", path, r.status, r.body)
+		}
+	}
+	if after := fingerprint(t, s.db); after != before {
+		t.Error("reading pages and the API changed the store")
 	}
 }
