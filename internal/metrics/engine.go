@@ -59,11 +59,18 @@ func (e *Engine) DefaultRange(ctx context.Context, q *Query) error {
 	if err != nil {
 		return err
 	}
+	DefaultRange(q, e.Now(), loc)
+	return nil
+}
+
+// DefaultRange fills q's missing dates as of now in loc, as the engine's
+// method does (for callers with a MetricsSource of their own).
+func DefaultRange(q *Query, now time.Time, loc *time.Location) {
 	grain := q.Grain
 	if grain == "" {
 		grain = "week"
 	}
-	now := e.Now().In(loc)
+	now = now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	if q.To == "" {
 		_, current := period(today, grain)
@@ -82,7 +89,6 @@ func (e *Engine) DefaultRange(ctx context.Context, q *Query) error {
 		}
 		q.From = first.Format(dateLayout)
 	}
-	return nil
 }
 
 // trailingMature is how many of a cohort's most recent mature periods give
@@ -121,13 +127,30 @@ func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *
 	if err2 != nil {
 		p.Add("to", "%q is not a date (use YYYY-MM-DD)", q.To)
 	}
-	if err1 == nil && err2 == nil && to.Before(from) {
-		p.Add("to", "%s is before from %s", q.To, q.From)
+	if err1 == nil && err2 == nil {
+		switch span := int(to.Sub(from).Hours()/24+0.5) + 1; {
+		case to.Before(from):
+			p.Add("to", "%s is before from %s", q.To, q.From)
+		case from.Before(domain.EarliestDate) || to.After(domain.LatestDate):
+			p.Add("from", "the range %s to %s reaches outside %s to %s, where the store can hold data", q.From, q.To, domain.EarliestDate.Format(dateLayout), domain.LatestDate.Format(dateLayout))
+		case span > maxDays(q.Grain):
+			p.Add("to", "the range %s to %s is longer than %d days, the most a %s query covers: ask for a shorter range or a coarser grain", q.From, q.To, maxDays(q.Grain), q.Grain)
+		}
 	}
 	if len(p) > 0 {
 		err = &domain.Error{Code: domain.EInvalid, Message: "bad metrics query", Fields: p}
 	}
 	return
+}
+
+// maxDays bounds a query's range by its grain, so that one request cannot
+// ask for a series far longer than anyone reads (and hold the server
+// computing it): about 3 years of days, 10 years of weeks or months.
+func maxDays(grain string) int {
+	if grain == "day" {
+		return 3 * 366
+	}
+	return 10 * 366
 }
 
 func applies(metric, dim string) bool {

@@ -262,18 +262,32 @@ func (l *loader) fixedCosts(ctx context.Context) error {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		span := days(s, e)
-		perDay := float64(amount) / 100 / float64(len(span))
-		for _, d := range span {
-			if day := d.Format(dateLayout); day >= first && day <= last {
-				l.each(day, func(_ string, all *facts) {
-					all.supportCost += perDay
-					all.unownedCost += perDay
-				})
-			}
+		// The days are counted, not listed: only those in the range are
+		// visited, so a cost spread over centuries costs no more than one
+		// spread over a month.
+		perDay := float64(amount) / 100 / float64(calendarDays(s, e))
+		from, to := time.Unix(l.lo, 0).In(l.loc), time.Unix(l.hi-1, 0).In(l.loc)
+		from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, l.loc)
+		if s.After(from) {
+			from = s
+		}
+		if e.Before(to) {
+			to = e
+		}
+		for _, d := range days(from, to) {
+			l.each(d.Format(dateLayout), func(_ string, all *facts) {
+				all.supportCost += perDay
+				all.unownedCost += perDay
+			})
 		}
 	}
 	return rows.Err()
+}
+
+// calendarDays is how many calendar days from s to e, both included.
+func calendarDays(s, e time.Time) int {
+	utc := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	return int(utc(e).Sub(utc(s))/(24*time.Hour)) + 1
 }
 
 // sessions loads self-service sessions; the resolved ones are demand that

@@ -187,6 +187,19 @@ func (e *Engine) dataSpan(ctx context.Context, loc *time.Location) (first, last 
 			consider(d)
 		}
 	}
+	// Never a rollup of the calendar: a fixed cost spread far beyond the
+	// data (a cost "ending" 9999-12-31, or a contract to 2099) is rolled up
+	// only to a year past the last order or contact (docs/metrics.md,
+	// Freshness): the rollup holds no days more than a year beyond the data.
+	if lo != nil {
+		horizon := day(*hi).AddDate(1, 0, 0)
+		if last.After(horizon) {
+			last = horizon
+		}
+		if floor := day(*lo).AddDate(-1, 0, 0); first.Before(floor) {
+			first = floor
+		}
+	}
 	return
 }
 

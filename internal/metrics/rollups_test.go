@@ -197,3 +197,27 @@ func TestOnlyTheTimeZoneDirtiesEverything(t *testing.T) {
 		}
 	})
 }
+
+// A date far in the future that got into the store (a fixed cost "ending"
+// 9999-12-31, stored before dates were checked) costs the rollup nothing:
+// its work follows the data, not the calendar.
+func TestRollupIgnoresTheFarFuture(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", []string{"F1,2026-03-02 10:00:00,100"})
+	if _, err := db.Exec(ctx, `INSERT INTO cost_entries (natural_key, kind, amount, start_date, end_date) VALUES ('far', 'fixed', 1000000, '2026-03-01', '9999-12-31')`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := metrics.NewEngine(db, clocktest.Clock()).Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Unbounded, this took minutes; bounded it is a few years of days.
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("rebuild took %s", took)
+	}
+	var last string
+	if err := db.QueryRow(ctx, `SELECT MAX(day) FROM metric_days`).Scan(&last); err != nil || last > "2100-01-01" {
+		t.Fatalf("rolled up to %q (%v)", last, err)
+	}
+}

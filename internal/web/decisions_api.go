@@ -184,14 +184,25 @@ func (s *Server) postCorrection(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, c)
 }
 
-// getCorrectionReview answers GET /api/v1/corrections/{id}/review as
-// `quietdesk corrections review ID --format json`.
+// getCorrectionReview answers GET /api/v1/corrections/{id}/review: the
+// correction measured as of now, as `quietdesk corrections review ID
+// --format json` shows it, without recording anything.
 func (s *Server) getCorrectionReview(w http.ResponseWriter, r *http.Request) error {
+	return s.correctionReview(w, r, s.decider().MeasureCorrection)
+}
+
+// postCorrectionReview answers POST /api/v1/corrections/{id}/review: the
+// same, with the computed verdict recorded, as the command does.
+func (s *Server) postCorrectionReview(w http.ResponseWriter, r *http.Request) error {
+	return s.correctionReview(w, r, s.decider().ReviewCorrection)
+}
+
+func (s *Server) correctionReview(w http.ResponseWriter, r *http.Request, review func(context.Context, int64) (decide.Review, error)) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return domain.Errorf(domain.ENotFound, "no correction %q", r.PathValue("id"))
 	}
-	rev, err := s.decider().ReviewCorrection(r.Context(), id)
+	rev, err := review(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
 )
 
 // Codes of errors that only exist over HTTP, beside the domain's.
@@ -13,7 +14,16 @@ const (
 	eTooLarge    = "too_large"
 	eUnavailable = "unavailable"
 	eRateLimited = "rate_limited"
+	eClientGone  = "client_gone"
 )
+
+// statusClientGone is logged for a request whose client left before the
+// answer (nginx's 499): not a server error, and nobody reads the body.
+const statusClientGone = 499
+
+// busyRetryAfter is the Retry-After, in seconds, of an answer refused
+// because the database is busy.
+const busyRetryAfter = "5"
 
 // statuses maps error codes to HTTP statuses; it is the only such mapping.
 var statuses = map[string]int{
@@ -26,6 +36,7 @@ var statuses = map[string]int{
 	eTooLarge:            http.StatusRequestEntityTooLarge,
 	eUnavailable:         http.StatusServiceUnavailable,
 	eRateLimited:         http.StatusTooManyRequests,
+	eClientGone:          statusClientGone,
 }
 
 // statusOf is the HTTP status of an error code.
@@ -63,6 +74,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		detail = errorDetail{Code: eTooLarge, Message: "the request body is larger than the server accepts: send fewer items per request"}
 	case errors.As(err, &de) && de.Code != domain.EInternal:
 		detail = errorDetail{Code: de.Code, Message: de.Message, Fields: de.Fields}
+	case r.Context().Err() != nil:
+		// The client left (or the server is stopping): the work was cut
+		// short on purpose.
+		w.WriteHeader(statusClientGone)
+		return
+	case store.IsBusy(err):
+		w.Header().Set("Retry-After", busyRetryAfter)
+		detail = errorDetail{Code: eUnavailable, Message: "the database is busy with other writes: try again in a few seconds"}
+		s.log.Warn("database busy", "method", r.Method, "path", r.URL.Path, "err", err)
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

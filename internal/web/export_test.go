@@ -13,3 +13,6 @@ func TemplatesNeverExecuted() ([]string, error) {
 	}
 	return ts.neverExecuted(), nil
 }
+
+// AddressFailures is how many failed logins from one address block it.
+const AddressFailures = addressFailures

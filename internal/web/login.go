@@ -44,8 +44,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d
 }
 
 // login answers POST /login: email and password in, a session cookie out.
-// Failed logins are limited per address and per account (loginFailures in
-// loginWindow); past the limit the answer is 429 with Retry-After.
+// Failed logins are limited per account and address, and per address
+// (ratelimit.go); past a limit the answer is 429 with Retry-After.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	infoOf(r).page = true
 	if err := s.crossOrigin.Check(r); err != nil {
@@ -60,22 +60,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	now := s.Now()
-	keys := []string{"ip " + s.clientIP(r), "account " + email}
-	if wait := s.logins.wait(now, keys...); wait > 0 {
+	addr := "ip " + s.clientIP(r)
+	pair := "account " + email + " from " + addr
+	if wait := max(s.logins.wait(now, pair), s.loginAddrs.wait(now, addr)); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
 		d.Error = fmt.Sprintf("Too many failed logins. Try again in %s.", minutes(wait))
 		return s.loginPage(w, r, statusOf(eRateLimited), d)
 	}
 	u, err := auth.Authenticate(r.Context(), s.db, email, r.PostFormValue("password"))
 	if domain.ErrorCode(err) == domain.EUnauthorized {
-		s.logins.fail(now, keys...)
+		s.logins.fail(now, pair)
+		s.loginAddrs.fail(now, addr)
 		d.Error = "Wrong email or password."
 		return s.loginPage(w, r, statusOf(domain.EUnauthorized), d)
 	}
 	if err != nil {
 		return err
 	}
-	s.logins.forget("account " + email)
+	s.logins.forget(pair)
 	sess, plain, err := auth.StartSession(r.Context(), s.db, u, now)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
+	"quietdesk/internal/store"
 )
 
 // metricsParams are the query parameters of GET /api/v1/metrics: the flags
@@ -16,8 +17,8 @@ import (
 var metricsParams = []string{"metric", "from", "to", "grain", "by", "return_adjusted", "format"}
 
 // getMetrics answers GET /api/v1/metrics?metric=[&from=][&to=][&grain=][&by=][&return_adjusted=true][&format=json|csv]
-// with the same JSON or CSV as `quietdesk metrics`, and the same defaults:
-// to is yesterday, from 12 weeks before to.
+// with the same JSON or CSV as `quietdesk metrics`, and the same default
+// range (metrics.DefaultRange: the last 12 complete periods).
 func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) error {
 	params := r.URL.Query()
 	var p domain.Problems
@@ -33,16 +34,11 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := metrics.Query{Metric: params.Get("metric"), From: params.Get("from"), To: params.Get("to"), Grain: params.Get("grain"), By: params.Get("by")}
 	p.Require("metric", q.Metric)
-	if q.To == "" {
-		today, err := s.today(r.Context())
-		if err != nil {
-			return err
-		}
-		q.To = today.AddDate(0, 0, -1).Format(dateLayout)
+	loc, err := store.TimeZone(r.Context(), s.db)
+	if err != nil {
+		return err
 	}
-	if to, ok := parseDate(q.To); ok && q.From == "" {
-		q.From = to.AddDate(0, 0, -7*12+1).Format(dateLayout)
-	}
+	metrics.DefaultRange(&q, s.Now(), loc)
 	switch v := params.Get("return_adjusted"); v {
 	case "", "false", "0":
 	case "true", "1":

@@ -79,6 +79,10 @@ func TestMetricsAPIRefusals(t *testing.T) {
 		{"metric=happiness&from=2026-03-02&to=2026-03-08", "Bearer " + a.read, 400, `\"happiness\" is not a metric`},
 		{"metric=cpo&from=2026-03-09&to=2026-03-08", "Bearer " + a.read, 400, `"field":"to","reason":"2026-03-08 is before from 2026-03-09"`},
 		{"metric=cpo&from=2026-03-02&to=2026-03-08&by=mood", "Bearer " + a.read, 400, `\"mood\" is not a dimension`},
+		// Unbounded ranges are refused at once, before any work.
+		{"metric=cpo&from=0001-01-01&to=9999-12-31&grain=day", "Bearer " + a.read, 400, `reaches outside 1990-01-01 to 2100-01-01`},
+		{"metric=cpo&from=2020-01-01&to=2026-01-01&grain=day", "Bearer " + a.read, 400, `longer than 1098 days, the most a day query covers`},
+		{"metric=cpo&from=2000-01-01&to=2026-01-01", "Bearer " + a.read, 400, `longer than 3660 days, the most a week query covers`},
 	} {
 		r := a.do("GET", "/api/v1/metrics?"+c.query, c.auth, nil)
 		if r.status != c.status || !strings.Contains(string(r.body), c.want) {
@@ -95,11 +99,11 @@ func TestMetricsAPIWithASession(t *testing.T) {
 	if r.status != 200 || !strings.HasPrefix(string(r.body), "period,start,carrier,cpo,numerator,denominator,partial\n2026-W12,2026-03-16,DHL,") {
 		t.Errorf("CSV with a session: %d\n%s", r.status, r.body)
 	}
-	// As the CLI: to is yesterday, from 12 weeks before.
+	// As the CLI: the 12 complete weeks before now (Wednesday 2026-03-25).
 	if r := v.get("/api/v1/metrics?metric=contribution_per_order&return_adjusted=1"); r.status != 200 {
 		t.Errorf("defaults: %d\n%s", r.status, r.body)
 	}
-	if q := s.metrics.last(); q != (metrics.Query{Metric: "contribution_per_order", From: "2025-12-31", To: "2026-03-24", ReturnAdjusted: true}) {
+	if q := s.metrics.last(); q != (metrics.Query{Metric: "contribution_per_order", From: "2025-12-29", To: "2026-03-22", ReturnAdjusted: true}) {
 		t.Errorf("query with the defaults: %+v", q)
 	}
 	// An expired or forged session is refused as the API refuses: JSON.

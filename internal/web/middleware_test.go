@@ -2,6 +2,9 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,5 +30,25 @@ func TestPanicBecomesA500AndALoggedStack(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}
+	}
+}
+
+// A client that left mid-request is logged as 499, not as a server error;
+// a busy database answers 503 with Retry-After.
+func TestClientGoneAndBusyDatabase(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(nil, slog.New(slog.NewTextHandler(&logs, nil)), clocktest.Clock())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest("GET", "/api/v1/metrics", nil).WithContext(ctx)
+	w := httptest.NewRecorder()
+	s.writeError(w, r, fmt.Errorf("query: %w", context.Canceled))
+	if w.Code != 499 || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("client gone: %d, logs %q", w.Code, logs.String())
+	}
+	w = httptest.NewRecorder()
+	s.writeError(w, httptest.NewRequest("GET", "/api/v1/metrics", nil), errors.New("sqlite: step: database is locked (5) (SQLITE_BUSY)"))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "try again") {
+		t.Errorf("busy: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }

@@ -6,13 +6,17 @@ import (
 	"time"
 )
 
-// Login limits: after loginFailures failed logins in loginWindow from one
-// address, or for one account, logins from it (or to it) are refused until
-// the oldest of those failures is loginWindow old. Refused attempts are not
-// checked, so they cost no password hashing and do not extend the wait.
+// Login limits: after loginFailures failed logins in loginWindow for one
+// account from one address, that account is refused from that address, and
+// after addressFailures from one address (whatever the accounts) everything
+// from it is, until the oldest of those failures is loginWindow old. No
+// limit is per account alone: then anyone could lock the admin out from
+// everywhere with five wrong passwords. Refused attempts are not checked,
+// so they cost no password hashing and do not extend the wait.
 const (
-	loginFailures = 5
-	loginWindow   = 15 * time.Minute
+	loginFailures   = 5
+	addressFailures = 20
+	loginWindow     = 15 * time.Minute
 	// loginKeys bounds the limiter's memory under a flood of addresses.
 	loginKeys = 100_000
 )

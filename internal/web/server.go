@@ -40,7 +40,8 @@ type Server struct {
 
 	pages       *templates
 	assets      *assets
-	logins      *loginLimiter
+	logins      *loginLimiter // by account and address
+	loginAddrs  *loginLimiter // by address
 	crossOrigin *http.CrossOriginProtection
 	handler     http.Handler
 	http        *http.Server
@@ -60,7 +61,7 @@ func New(db *store.DB, log *slog.Logger, now clock.Clock) *Server {
 		log = slog.Default()
 	}
 	s := &Server{db: db, log: log, Now: now, MaxBodyBytes: 32 << 20,
-		logins: newLoginLimiter(loginFailures, loginWindow), crossOrigin: http.NewCrossOriginProtection()}
+		logins: newLoginLimiter(loginFailures, loginWindow), loginAddrs: newLoginLimiter(addressFailures, loginWindow), crossOrigin: http.NewCrossOriginProtection()}
 	s.Metrics = metrics.NewEngine(db, func() time.Time { return s.Now() }) // follows a replaced Now
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
@@ -109,6 +110,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/corrections", s.readAccess(s.handle(s.getCorrections)), false},
 		{"POST /api/v1/corrections", s.need(auth.ScopeAdmin, s.handle(s.postCorrection)), false},
 		{"GET /api/v1/corrections/{id}/review", s.readAccess(s.handle(s.getCorrectionReview)), false},
+		{"POST /api/v1/corrections/{id}/review", s.need(auth.ScopeAdmin, s.handle(s.postCorrectionReview)), false},
 
 		{"POST /api/v1/orders", s.need(auth.ScopeIngest, s.ingest(ingest.Orders)), false},
 		{"POST /api/v1/order_lines", s.need(auth.ScopeIngest, s.ingest(ingest.OrderLines)), false},
