@@ -23,7 +23,7 @@ func init() {
 var correctionActions map[string]*command
 
 const correctionsHelp = `A correction is one controlled change against an alert or a metric
-(DESIGN §3.3): its expected impact is written down first, and seven days
+(docs/decisions.md#corrections-and-verdicts): its expected impact is written down first, and seven days
 after it starts its realized impact is measured by difference-in-differences
 against the rest of the store (which removes seasonality and store-wide
 events), contribution return-adjusted, and a verdict given.
@@ -89,7 +89,7 @@ func runCorrectionsAdd(ctx context.Context, a *app, args []string) error {
 }
 
 func runCorrectionsList(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags(correctionActions["list"], "Lists corrections in the priority matrix's order (DESIGN §3.4).")
+	fs, dsn := a.flags(correctionActions["list"], "Lists corrections in the priority matrix's order (docs/decisions.md#priority).")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseNone(fs, args); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 )
 
 // TestDecisionCommands drives the decision loop from the command line on a
-// small demo store: guardrails, alerts as DESIGN §7.4's JSON, a correction
+// small demo store: guardrails, alerts in the JSON of docs/decisions.md#alerts, a correction
 // added, reviewed and decided, the review, owners and actions.
 func TestDecisionCommands(t *testing.T) {
 	// As of the Monday after 2026-W47, the store's last complete week.
@@ -35,7 +35,7 @@ func TestDecisionCommands(t *testing.T) {
 		t.Errorf("a bad dimension: %d %s", r.code, r.stderr)
 	}
 
-	// alerts --format json: DESIGN §7.4's shape.
+	// alerts --format json: the shape of docs/decisions.md#alerts.
 	var alerts struct {
 		Week   string `json:"week"`
 		Alerts []struct {

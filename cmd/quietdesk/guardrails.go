@@ -24,7 +24,7 @@ func init() {
 
 var guardrailActions map[string]*command
 
-const guardrailsHelp = `The decision table (DESIGN §3.1): each guardrail is one metric, one red
+const guardrailsHelp = `The decision table (docs/decisions.md#the-decision-table): each guardrail is one metric, one red
 threshold, one owner and one review checkpoint.
 
   quietdesk guardrails list                      the table, with what fires each guardrail

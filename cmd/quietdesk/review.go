@@ -10,7 +10,7 @@ func init() {
 }
 
 const reviewHelp = `Writes the 15-minute weekly review of a complete ISO week (default: the
-last one), answering DESIGN §3.5's four questions from the data:
+last one), answering the four questions of docs/decisions.md#the-weekly-review from the data:
 
   1. What changed this week? corrections started, reviewed and ended;
      guardrails edited; new or spiking topics; proactive campaigns.

@@ -12,7 +12,7 @@ import (
 )
 
 // Order statuses. A cancelled order that was never fulfilled and a test order
-// are not "orders processed" (DESIGN §2.2).
+// are not "orders processed" (docs/metrics.md#orders-processed).
 var OrderStatuses = []string{"placed", "fulfilled", "cancelled", "test"}
 
 // Order is an order as a brand's systems describe it.

@@ -1,6 +1,6 @@
 // Package costs keeps what support costs besides what contacts record:
 // loaded hourly rates of teams, fees per contact, and fixed costs spread over
-// days (DESIGN §2.3 "support cost", §7.2).
+// days (docs/metrics.md#formulas, docs/import.md#generic-csv-formats).
 package costs
 
 import (

@@ -27,7 +27,7 @@ const (
 // AlertStates lists them.
 var AlertStates = []string{Open, Acknowledged, CorrectionStarted, Resolved}
 
-// Alert is a guardrail firing for a scope, DESIGN §7.4's shape plus its
+// Alert is a guardrail firing for a scope, in the shape of docs/decisions.md#alerts plus its
 // id, state and evidence.
 type Alert struct {
 	ID        int64    `json:"id"`

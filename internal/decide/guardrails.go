@@ -1,4 +1,4 @@
-// Package decide is Quietdesk's decision loop (DESIGN §3): guardrails and
+// Package decide is Quietdesk's decision loop (docs/decisions.md): guardrails and
 // their triggers, alerts with owners, corrections with expected and
 // realized impact and a verdict, the priority matrix, the 30-60-90 program
 // and the weekly review. It reads figures from the metrics engine and
@@ -20,7 +20,7 @@ import (
 	"quietdesk/internal/store"
 )
 
-// Triggers, as DESIGN §3.2 names them.
+// Triggers, as docs/decisions.md#triggers names them.
 const (
 	BelowFloor      = "below_floor"
 	AboveCeiling    = "above_ceiling"

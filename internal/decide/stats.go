@@ -37,7 +37,7 @@ func mad(xs []float64, m float64) float64 {
 	return median(dev)
 }
 
-// spikeLimit is DESIGN §3.2's cohort-spike bound over the previous weeks:
+// spikeLimit is the cohort-spike bound of docs/decisions.md#triggers over the previous weeks:
 // the median plus 3 × 1.4826 × MAD (1.4826 makes the MAD estimate a normal
 // standard deviation), with the MAD floored at 5% of the median so that a
 // cohort that never moved does not fire on its first wobble. A value must

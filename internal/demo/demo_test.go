@@ -209,7 +209,7 @@ func TestStories(t *testing.T) {
 			t.Errorf("%v contacts without a text, customer, team or agent", n)
 		}
 
-		// Attribution, as DESIGN §2.1 defines it.
+		// Attribution, as docs/metrics.md#contacts defines it.
 		for how, cond := range map[string]string{
 			"explicit or text order of another customer": `attribution IN ('explicit', 'text') AND (order_id IS NULL OR (SELECT customer_id FROM orders o WHERE o.id = c.order_id) <> c.customer_id)`,
 			"recent order outside the lookback":          `attribution = 'recent' AND (order_id IS NULL OR NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.customer_id = c.customer_id AND o.placed_at <= c.started_at AND o.placed_at >= c.started_at - 5184000))`,

@@ -1,6 +1,6 @@
 package demo
 
-// Topic names of the default ecommerce taxonomy (DESIGN §4.2). They live here
+// Topic names of the default ecommerce taxonomy (docs/topics.md#taxonomy). They live here
 // until a topics package owns the taxonomy; the demo's contacts, self-service
 // sessions and message texts use exactly these.
 const (

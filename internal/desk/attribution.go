@@ -11,7 +11,7 @@ import (
 	"quietdesk/internal/store"
 )
 
-// How a contact's order was found (DESIGN §2.1 "Order attribution").
+// How a contact's order was found (docs/metrics.md#order-attribution).
 const (
 	AttrExplicit = "explicit" // given with the contact
 	AttrText     = "text"     // an order number found in the message

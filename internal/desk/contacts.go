@@ -11,7 +11,7 @@ import (
 )
 
 // ImportedContact is one interaction from another helpdesk's export or the
-// API: each one counts as exactly one contact (DESIGN §2.1).
+// API: each one counts as exactly one contact (docs/metrics.md#contacts).
 type ImportedContact struct {
 	ExternalID      string
 	StartedAt       time.Time

@@ -1,5 +1,5 @@
 // Package desk keeps conversations, messages and contacts. The rules that
-// decide what counts as a contact (DESIGN §2.1) live in this file and nowhere
+// decide what counts as a contact (docs/metrics.md#contacts) live in this file and nowhere
 // else; everything that records a message goes through them.
 package desk
 
@@ -10,7 +10,7 @@ import (
 // Channels a contact can come in on.
 var Channels = []string{"email", "chat", "voice", "sms", "social", "other"}
 
-// The windows of DESIGN §2.1 and §1.
+// The windows of docs/metrics.md#contacts.
 const (
 	// ActiveWindow: an email, SMS or social contact stays active this long
 	// after its last message.
@@ -66,7 +66,7 @@ const (
 	ReasonActive          = "contact on this channel still active"
 )
 
-// StartsContact applies DESIGN §2.1 to one message: does it start a new
+// StartsContact applies docs/metrics.md#contacts to one message: does it start a new
 // contact, and why.
 func StartsContact(s Situation) (bool, string) {
 	if !s.Inbound {

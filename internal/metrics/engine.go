@@ -36,7 +36,7 @@ func (e *Engine) window() time.Duration {
 	return e.AttributionWindow
 }
 
-// DefaultAttributionWindow is DESIGN §2.3's default.
+// DefaultAttributionWindow is the default of docs/metrics.md#formulas.
 const DefaultAttributionWindow = 30 * 24 * time.Hour
 
 // kinds of metric, by which facts they read and which dimensions apply.
@@ -287,8 +287,8 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 				continue
 			}
 			// A group's support cost is what it owns plus its share of
-			// what no group owns: by orders for an order dimension (DESIGN
-			// §2.3 "Cohorts"), by contacts for a contact dimension. The
+			// what no group owns: by orders for an order dimension
+			// (docs/metrics.md#cohorts), by contacts for a contact dimension. The
 			// groups' costs then add up to the store's. Contact-side groups
 			// are measured per order of the whole store.
 			var share float64

@@ -3,7 +3,7 @@ package metrics
 // facts are the additive figures of one day and one group, from which
 // every metric of a period is a sum and a ratio.
 type facts struct {
-	orders            float64 // orders processed (DESIGN §2.2)
+	orders            float64 // orders processed (docs/metrics.md#orders-processed)
 	ordersWithContact float64 // of those, orders with a contact within the attribution window
 	cohortContacts    float64 // contacts linked to those orders within the window
 	netRevenue        float64

@@ -136,7 +136,7 @@ func scanGroups(n int) ([]sql.NullString, []any) {
 	return vals, ptrs
 }
 
-// processed is DESIGN §2.2: not a test order, and not cancelled before it
+// processed is docs/metrics.md#orders-processed: not a test order, and not cancelled before it
 // was fulfilled.
 const processed = `o.status <> 'test' AND NOT ((o.cancelled_at IS NOT NULL OR o.status = 'cancelled')
 	AND (o.fulfilled_at IS NULL OR (o.cancelled_at IS NOT NULL AND o.cancelled_at < o.fulfilled_at)))`

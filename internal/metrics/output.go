@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 )
 
-// WriteJSON writes the result as DESIGN §7.3 shows it.
+// WriteJSON writes the result as docs/metrics.md#the-metrics-query shows it.
 func (r Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -1,4 +1,4 @@
-// Package metrics computes Quietdesk's figures exactly as DESIGN §2 defines
+// Package metrics computes Quietdesk's figures exactly as docs/metrics.md defines
 // them — contacts per order, support cost per order, contribution and the
 // guard metrics — by day, ISO week or month in the store's time zone, for
 // the whole store or by cohort, each with its numerator and denominator so
@@ -7,7 +7,7 @@ package metrics
 
 import "slices"
 
-// Names are the metrics, as DESIGN §7.3 names them.
+// Names are the metrics, as docs/metrics.md#the-metrics-query names them.
 var Names = []string{
 	"orders", "contacts", "cpo", "cpo_cohort", "contact_rate", "demand", "self_service_rate",
 	"support_cost", "support_cost_per_order", "net_revenue", "returns_cost", "contribution_per_order",
@@ -36,7 +36,7 @@ func ReturnAdjustable(metric string) bool { return slices.Contains(returnAdjusta
 // returnAdjustable are the metrics whose returns can be estimated.
 var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
 
-// Order-side and contact-side dimensions (DESIGN §2.4); owner groups the
+// Order-side and contact-side dimensions (docs/metrics.md#dimensions); owner groups the
 // owners' actions.
 var (
 	OrderDimensions   = []string{"sales_channel", "campaign", "discount_code", "category", "sku", "carrier", "warehouse", "country", "customer_type", "first_order_month"}
@@ -55,7 +55,7 @@ type Query struct {
 	Grain  string // day, week (ISO, Monday to Sunday) or month
 	By     string // a dimension, or "" for the whole store
 	// ReturnAdjusted estimates the returns still to come for periods whose
-	// returns are not in yet (DESIGN §2.3 "Return adjustment"); for
+	// returns are not in yet (docs/metrics.md#return-adjustment); for
 	// returns_cost, contribution_per_order, return_cost_ratio and
 	// variable_cost_ratio.
 	ReturnAdjusted bool

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// Report is an evaluation: the figures of DESIGN §7.5 plus the most
+// Report is an evaluation: the figures of docs/topics.md#commands plus the most
 // frequent confusions and the calibration error.
 type Report struct {
 	N          int          `json:"n"`

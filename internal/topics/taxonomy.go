@@ -4,7 +4,7 @@
 // starter model shipped in the binary (README.md).
 package topics
 
-// Topic ids of the default ecommerce taxonomy (DESIGN §4.2). They are stored
+// Topic ids of the default ecommerce taxonomy (docs/topics.md#taxonomy). They are stored
 // on contacts and used as the metrics' topic dimension, so they never change;
 // a store renames a topic by its display name.
 const (

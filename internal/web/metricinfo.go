@@ -19,7 +19,7 @@ type metricInfo struct {
 	Worse int
 }
 
-// metricInfos lists every metric of DESIGN §7.3, in its order; a test holds
+// metricInfos lists every metric of docs/metrics.md#the-metrics-query, in its order; a test holds
 // it to metrics.Names.
 var metricInfos = []metricInfo{
 	{Name: "orders", Label: "Orders", Format: "count"},
@@ -41,7 +41,7 @@ var metricInfos = []metricInfo{
 	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent"},
 }
 
-// dimensionGroups lists every dimension of DESIGN §2.4 with its label, in
+// dimensionGroups lists every dimension of docs/metrics.md#dimensions with its label, in
 // the groups the pickers show; a test holds them to metrics.Dimensions.
 var dimensionGroups = []struct {
 	Label      string

@@ -13,7 +13,7 @@ import (
 )
 
 // metricsParams are the query parameters of GET /api/v1/metrics: the flags
-// of `quietdesk metrics` (DESIGN §7.3).
+// of `quietdesk metrics` (docs/metrics.md#the-metrics-query).
 var metricsParams = []string{"metric", "from", "to", "grain", "by", "return_adjusted", "format"}
 
 // getMetrics answers GET /api/v1/metrics?metric=[&from=][&to=][&grain=][&by=][&return_adjusted=true][&format=json|csv]

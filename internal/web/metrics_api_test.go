@@ -13,7 +13,7 @@ import (
 )
 
 // TestMetricsAPIWorkedExample runs the real engine behind the API: 2 orders
-// and 8 contacts in week 2026-W10 give CPO 4.0, as DESIGN's seed example
+// and 8 contacts in week 2026-W10 give CPO 4.0, as the worked example of docs/metrics.md#formulas
 // (1,000 contacts, 250 orders) does.
 func TestMetricsAPIWorkedExample(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -17,7 +17,7 @@ import (
 	"quietdesk/internal/topics"
 )
 
-// The Topics page (DESIGN §4.2, §7.5): why customers write, what each
+// The Topics page (docs/topics.md): why customers write, what each
 // reason costs in contacts per order and support cost per order, which
 // reasons are rising, what discovery found, and which frequent topics have
 // no help-centre answer yet.
