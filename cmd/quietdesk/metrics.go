@@ -37,8 +37,8 @@ func runMetrics(ctx context.Context, a *app, args []string) error {
 	c := commands["metrics"]
 	fs, dsn := a.flags(c, fmt.Sprintf(metricsHelp, strings.Join(metrics.Names, ", "), strings.Join(metrics.Dimensions, ", ")))
 	metric := fs.String("metric", "", "the metric `NAME`")
-	from := fs.String("from", "", "first day, YYYY-MM-DD (default: 12 weeks before --to)")
-	to := fs.String("to", "", "last day, YYYY-MM-DD (default: yesterday in the store's time zone)")
+	from := fs.String("from", "", "first day, YYYY-MM-DD (default: the first day of the 12th complete period before now)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (default: the end of the last complete period in the store's time zone: last Sunday for weeks)")
 	grain := fs.String("grain", "week", "day, week or month")
 	by := fs.String("by", "", "cut by a `DIMENSION`")
 	format := fs.String("format", "table", "table, csv or json")

@@ -22,8 +22,10 @@ last one), answering the four questions of docs/decisions.md#the-weekly-review f
   4. What do we keep, adjust or stop next week? verdicts of the
      corrections due, alerts in priority order, owners' completion.
 
-Writing it evaluates the week's guardrails and reviews the corrections due.
-"quietdesk serve" delivers it by email and chat webhook on the review day.`
+It reads what the store holds and writes nothing: the week's alerts as
+the guardrails task recorded them (quietdesk alerts evaluates a week by
+hand) and the corrections due measured as of now. "quietdesk serve"
+delivers it by email and chat webhook on the review day.`
 
 func runReview(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(commands["review"], reviewHelp)
