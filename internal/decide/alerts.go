@@ -167,11 +167,18 @@ func (d *Decider) fire(ctx context.Context, week Week) (WeekAlerts, []Firing, er
 }
 
 // withFigures fills out with the alerts recorded for the week, each with
-// the figures of this week rather than of its run's latest one.
+// the figures of this week rather than of its run's latest one, and as it
+// stood then: an alert that fired in the week and resolved later was not
+// resolved in it.
 func (d *Decider) withFigures(ctx context.Context, out WeekAlerts, week Week, firings []Firing) (WeekAlerts, error) {
 	var err error
 	if out.Alerts, err = d.Alerts(ctx, week); err != nil {
 		return out, err
+	}
+	for i := range out.Alerts {
+		if a := &out.Alerts[i]; a.State == Resolved && a.LastWeek >= week.String() {
+			a.State = Open
+		}
 	}
 	byScope := map[[3]string]Firing{}
 	for _, f := range firings {

@@ -66,11 +66,17 @@ func (d *Decider) ProgramStart(ctx context.Context) (time.Time, error) {
 
 // Program reports the phase on the current day.
 func (d *Decider) Program(ctx context.Context) (Program, error) {
+	return d.ProgramOn(ctx, d.now())
+}
+
+// ProgramOn reports the phase on the day of t: a past week's review shows
+// the program as it stood then.
+func (d *Decider) ProgramOn(ctx context.Context, t time.Time) (Program, error) {
 	start, err := d.ProgramStart(ctx)
 	if err != nil {
 		return Program{}, err
 	}
-	now := d.now().In(start.Location())
+	now := t.In(start.Location())
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, start.Location())
 	day := int(today.Sub(start).Hours()/24 + 0.5)
 	phase := 4

@@ -135,10 +135,12 @@ const trailingChanges = 8
 
 // Review writes the review of a complete week from what the store holds:
 // the week's alerts as the guardrails task recorded them and the
-// corrections due measured as of now. It writes nothing.
+// corrections due measured as of now. It writes nothing. The program and
+// the alerts' states are shown as they stood at the end of the week, so a
+// past week's review reads the same later (docs/decisions.md).
 func (d *Decider) Review(ctx context.Context, week Week) (WeeklyReview, error) {
 	r := WeeklyReview{Week: week.String(), From: week.Start.Format(dateLayout), To: week.Sunday().Format(dateLayout), Moved: []Move{}}
-	if p, err := d.Program(ctx); err == nil {
+	if p, err := d.ProgramOn(ctx, week.Sunday()); err == nil {
 		r.Program = &p
 	}
 	alerts, err := d.WeekAlerts(ctx, week)

@@ -82,3 +82,29 @@ func TestRisingTopics(t *testing.T) {
 		}
 	})
 }
+
+// A past week's review shows the program as it stood at the end of that
+// week, not today's day.
+func TestReviewShowsTheProgramAsOfItsWeek(t *testing.T) {
+	s := scenario{weeks: 9, cohorts: []string{"A"}, spec: func(int, string) cohortWeek {
+		return cohortWeek{orders: 40, revenue: 100, cogs: 40, contacts: 0.1}
+	}}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s.build(t, db)
+		if err := db.SetSetting(ctx, decide.ProgramStartSetting, firstMonday.Format(time.DateOnly)); err != nil {
+			t.Fatal(err)
+		}
+		d := newDecider(db, s.now())
+		first := decide.WeekOf(firstMonday, time.UTC)
+		for w, wantDay := range map[int]int{2: 20, 6: 48} {
+			r, err := d.Review(ctx, first.Add(w))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Program == nil || r.Program.Day != wantDay {
+				t.Errorf("review of week %d: program %+v, want day %d (its Sunday)", w, r.Program, wantDay)
+			}
+		}
+	})
+}

@@ -237,6 +237,16 @@ func TestAlertIsOneWhileFiringAndResolvesWhenItStops(t *testing.T) {
 		if a.State != decide.Resolved || a.LastWeek != first.Add(5).String() || a.Note != "carrier called" {
 			t.Errorf("after the run: %+v", a)
 		}
+		// The past stays as it was: in week 5 the alert was firing, and a
+		// read of week 5 now still says so.
+		before = dump(t, db)
+		past, err := d.WeekAlerts(ctx, first.Add(5))
+		if err != nil || len(past.Alerts) != 1 || past.Alerts[0].State == decide.Resolved || !past.Evaluated {
+			t.Errorf("week 5 read after the run ended: %+v %v", past, err)
+		}
+		if after := dump(t, db); after != before {
+			t.Error("reading a week's alerts changed them")
+		}
 		// An alert of an incomplete week is refused.
 		if _, err := d.Evaluate(ctx, first.Add(s.weeks)); err == nil {
 			t.Error("the current week was evaluated")
