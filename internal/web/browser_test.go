@@ -22,6 +22,18 @@ import (
 // it), when it fails. It returns the page's context and a func that lists
 // the console errors, uncaught exceptions and failed loads (missing files,
 // content the security policy refused) seen so far.
+// stepTimeout bounds one step of a browser test: a navigation and what
+// it waits for, or one script.
+const stepTimeout = 45 * time.Second
+
+// step is ctx with a deadline for one step; the deadline ends with the
+// test.
+func step(t *testing.T, ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func chromium(t *testing.T) (context.Context, func() []string) {
 	t.Helper()
 	path := os.Getenv("QUIETDESK_CHROMIUM")
@@ -46,13 +58,23 @@ func chromium(t *testing.T) (context.Context, func() []string) {
 		chromedp.WindowSize(1280, 1000),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The browser lives as long as the test; each step has a deadline of
+	// its own (step), so a slow machine running every package at once
+	// fails a step that hangs, not a long test that was progressing.
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	if err := chromedp.Do(ctx); err != nil {
-		cancelTimeout()
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			cancelCtx()
+			cancelAlloc()
+			t.Fatalf("start Chromium at %s: %v", path, err)
+		}
+	case <-time.After(stepTimeout):
 		cancelCtx()
 		cancelAlloc()
-		t.Fatalf("start Chromium at %s: %v", path, err)
+		t.Fatalf("Chromium at %s did not start within %s", path, stepTimeout)
 	}
 
 	var mu sync.Mutex
@@ -73,7 +95,6 @@ func chromium(t *testing.T) (context.Context, func() []string) {
 		}
 	})
 	t.Cleanup(func() {
-		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 		reading.Wait()
@@ -113,7 +134,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Log in: the Overview asks for it, and comes back after.
-	err := chromedp.Do(ctx,
+	err := chromedp.Do(step(t, ctx),
 		chromedp.Navigate(s.url+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "analyst@example.com"),
@@ -125,10 +146,10 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		fail("log in and open the Overview", err)
 	}
-	if location, err := chromedp.Run(ctx, chromedp.Location()); err != nil || location != s.url+"/" {
+	if location, err := chromedp.Run(step(t, ctx), chromedp.Location()); err != nil || location != s.url+"/" {
 		t.Errorf("after login the browser is at %s (%v), want the Overview", location, err)
 	}
-	painted, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](paintedPixels))
+	painted, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[[]int](paintedPixels))
 	if err != nil {
 		fail("read the charts' pixels", err)
 	}
@@ -145,18 +166,18 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Cohorts: switching the dimension redraws the heatmap.
-	err = chromedp.Do(ctx,
+	err = chromedp.Do(step(t, ctx),
 		chromedp.Navigate(s.url+"/cohorts"),
 		chromedp.WaitVisible(chromedp.CSS(`#heatmap[data-by="sales_channel"]`)),
 	)
 	if err != nil {
 		fail("open Cohorts", err)
 	}
-	before, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](rowHeads))
+	before, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[[]string](rowHeads))
 	if err != nil {
 		fail("read the heatmap", err)
 	}
-	err = chromedp.Do(ctx,
+	err = chromedp.Do(step(t, ctx),
 		// SetValue fires change, as a person's choice does, and app.js
 		// submits the form on change: no button is pressed.
 		chromedp.SetValue(chromedp.CSS(`select[name="by"]`), "carrier"),
@@ -165,7 +186,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		fail("switch the cohort dimension", err)
 	}
-	after, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](rowHeads))
+	after, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[[]string](rowHeads))
 	if err != nil {
 		fail("read the heatmap again", err)
 	}
@@ -179,10 +200,10 @@ func TestBrowser(t *testing.T) {
 	const tableHeads = `Array.from(document.querySelectorAll('#cohort-table tbody th')).map((th) => th.textContent)`
 	var sorted [2][]string
 	for i := range sorted {
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cohort-table thead th:first-child`))); err != nil {
+		if err := chromedp.Do(step(t, ctx), chromedp.Click(chromedp.CSS(`#cohort-table thead th:first-child`))); err != nil {
 			fail("sort the cohorts", err)
 		}
-		if sorted[i], err = chromedp.Run(ctx, chromedp.Evaluate[[]string](tableHeads)); err != nil {
+		if sorted[i], err = chromedp.Run(step(t, ctx), chromedp.Evaluate[[]string](tableHeads)); err != nil {
 			fail("read the cohorts", err)
 		}
 	}
@@ -197,7 +218,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		fail("allow downloads", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[download][href^="/cohorts?"]`))); err != nil {
+	if err := chromedp.Do(step(t, ctx), chromedp.Click(chromedp.CSS(`a[download][href^="/cohorts?"]`))); err != nil {
 		fail("click the CSV link", err)
 	}
 	var guid string
@@ -227,14 +248,14 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Explore: one line per group.
-	err = chromedp.Do(ctx,
+	err = chromedp.Do(step(t, ctx),
 		chromedp.Navigate(s.url+"/explore?metric=contacts&by=channel"),
 		chromedp.WaitVisible(chromedp.CSS(`#explore-chart[data-drawn="true"] canvas`)),
 	)
 	if err != nil {
 		fail("explore", err)
 	}
-	legend, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#explore-chart .u-legend .u-series').length`))
+	legend, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[int](`document.querySelectorAll('#explore-chart .u-legend .u-series').length`))
 	if err != nil || legend != 4 { // the x axis and three channels
 		t.Errorf("the explorer's legend has %d entries (%v), want 4", legend, err)
 	}
@@ -254,7 +275,7 @@ func TestBrowserDecisions(t *testing.T) {
 		t.Helper()
 		t.Fatalf("%s: %v\nthe browser reported: %q", step, err, problems())
 	}
-	err := chromedp.Do(ctx,
+	err := chromedp.Do(step(t, ctx),
 		chromedp.Navigate(s.url+"/alerts"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@example.com"),
@@ -265,7 +286,7 @@ func TestBrowserDecisions(t *testing.T) {
 	if err != nil {
 		fail("log in and open the alerts", err)
 	}
-	painted, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](paintedPixels))
+	painted, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[[]int](paintedPixels))
 	if err != nil {
 		fail("read the charts' pixels", err)
 	}
@@ -277,23 +298,23 @@ func TestBrowserDecisions(t *testing.T) {
 			t.Errorf("evidence chart %d has %d pixels of its line: not drawn", i+1, n)
 		}
 	}
-	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/corrections"), chromedp.WaitVisible(chromedp.CSS(`#corrections-table`)))
+	err = chromedp.Do(step(t, ctx), chromedp.Navigate(s.url+"/corrections"), chromedp.WaitVisible(chromedp.CSS(`#corrections-table`)))
 	if err != nil {
 		fail("open the corrections", err)
 	}
-	placed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('.range .expected')).filter((el) => el.style.width !== '').length`))
+	placed, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[int](`Array.from(document.querySelectorAll('.range .expected')).filter((el) => el.style.width !== '').length`))
 	if err != nil || placed != 3 {
 		t.Errorf("%d of the 3 corrections' expected ranges placed (%v)", placed, err)
 	}
-	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/review"), chromedp.WaitVisible(chromedp.CSS(`#review svg path`)))
+	err = chromedp.Do(step(t, ctx), chromedp.Navigate(s.url+"/review"), chromedp.WaitVisible(chromedp.CSS(`#review svg path`)))
 	if err != nil {
 		fail("open the review", err)
 	}
-	err = chromedp.Do(ctx, chromedp.Navigate(s.url+"/topics"), chromedp.WaitVisible(chromedp.CSS(`#topics-chart[data-drawn="true"] canvas`)))
+	err = chromedp.Do(step(t, ctx), chromedp.Navigate(s.url+"/topics"), chromedp.WaitVisible(chromedp.CSS(`#topics-chart[data-drawn="true"] canvas`)))
 	if err != nil {
 		fail("open the topics", err)
 	}
-	lines, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#topics-chart .u-legend .u-series').length`))
+	lines, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[int](`document.querySelectorAll('#topics-chart .u-legend .u-series').length`))
 	if err != nil || lines != 7 { // the x axis and six topics
 		t.Errorf("the topics chart's legend has %d entries (%v), want 7", lines, err)
 	}
