@@ -144,10 +144,14 @@ func RefreshRepeats(ctx context.Context, tx *store.Tx, customerIDs []int64) erro
 	window := int64(RepeatWindow / time.Second)
 	for start := 0; start < len(customerIDs); start += 500 {
 		part := anySlice(customerIDs[start:min(start+500, len(customerIDs))])
-		_, err := tx.Exec(ctx, `UPDATE contacts SET is_repeat = EXISTS (SELECT 1 FROM contacts p WHERE p.customer_id = contacts.customer_id
+		// Only the contacts whose flag changes are written: a rewrite of
+		// an unchanged row would still mark its day for the metrics
+		// rollup, and a customer's history can be years of days.
+		_, err := tx.Exec(ctx, `UPDATE contacts SET is_repeat = NOT is_repeat
+			WHERE customer_id IN (`+store.Placeholders(len(part))+`)
+			AND is_repeat <> EXISTS (SELECT 1 FROM contacts p WHERE p.customer_id = contacts.customer_id
 				AND p.id <> contacts.id AND (p.started_at < contacts.started_at OR (p.started_at = contacts.started_at AND p.id < contacts.id))
-				AND p.started_at >= contacts.started_at - ?)
-			WHERE customer_id IN (`+store.Placeholders(len(part))+`)`, append([]any{window}, part...)...)
+				AND p.started_at >= contacts.started_at - ?)`, append(part, window)...)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -220,4 +221,31 @@ func TestRollupIgnoresTheFarFuture(t *testing.T) {
 	if err := db.QueryRow(ctx, `SELECT MAX(day) FROM metric_days`).Scan(&last); err != nil || last > "2100-01-01" {
 		t.Fatalf("rolled up to %q (%v)", last, err)
 	}
+}
+
+// A new contact of a customer with a long history marks only the days it
+// changes: the repeat flags of the customer's other contacts are rewritten
+// only where they change, so the rollups task has little to redo.
+func TestANewContactMarksOnlyTheDaysItChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var rows []string
+		for i := range 40 {
+			day := time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC).AddDate(0, 0, 9*i)
+			rows = append(rows, fmt.Sprintf("H%d,%s,email,long@example.com", i, day.Format(time.DateTime)))
+		}
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,customer_email", rows)
+		if err := metrics.NewEngine(db, clocktest.Clock()).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,customer_email", []string{"NEW,2026-01-10 10:00:00,chat,long@example.com"})
+		var dirty int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM metric_dirty`).Scan(&dirty); err != nil {
+			t.Fatal(err)
+		}
+		if dirty > 2 {
+			t.Errorf("one new contact marked %d days for the rollup, want its own day (at most 2 buckets)", dirty)
+		}
+		sameAnswers(t, db, "a new contact of a long-standing customer")
+	})
 }
