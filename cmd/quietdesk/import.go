@@ -11,6 +11,7 @@ import (
 
 	"quietdesk/internal/domain"
 	"quietdesk/internal/ingest"
+	"quietdesk/internal/metrics"
 )
 
 func init() {
@@ -78,6 +79,17 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		opts.Progress = bar.update
 	}
 	sum, err := ingest.ImportFile(ctx, db, pos[1], opts)
+	if err == nil {
+		// The import pays for its own rollup upkeep, so the first metrics
+		// answer after it is as fast as any (docs/metrics.md#freshness).
+		if bar != nil {
+			bar.update("rollups", 0, 1)
+		}
+		err = metrics.NewEngine(db, a.now).Refresh(ctx)
+		if bar != nil {
+			bar.update("rollups", 1, 1)
+		}
+	}
 	if bar != nil {
 		bar.finish()
 	}

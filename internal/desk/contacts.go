@@ -165,8 +165,12 @@ func recordAgents(ctx context.Context, tx *store.Tx, contacts []ImportedContact)
 			}
 		}
 		if p.agent != "" {
+			// An agent is rewritten only when its team changes: any write
+			// to agents rebuilds the whole metrics rollup (they cut every
+			// contact by team), so re-sending the same contacts must not.
 			if _, err := tx.Exec(ctx, `INSERT INTO agents (name, team_id) VALUES (?, (SELECT id FROM teams WHERE name = ?))
-				ON CONFLICT (name) DO UPDATE SET team_id = COALESCE(excluded.team_id, agents.team_id)`, p.agent, p.team); err != nil {
+				ON CONFLICT (name) DO UPDATE SET team_id = excluded.team_id
+				WHERE excluded.team_id IS NOT NULL AND agents.team_id IS DISTINCT FROM excluded.team_id`, p.agent, p.team); err != nil {
 				return err
 			}
 		}

@@ -249,3 +249,23 @@ func TestANewContactMarksOnlyTheDaysItChanges(t *testing.T) {
 		sameAnswers(t, db, "a new contact of a long-standing customer")
 	})
 }
+
+// Sending the same contacts again changes nothing, so it leaves the rollup
+// nothing to redo (an agent rewritten with its own team used to make the
+// whole rollup be rebuilt).
+func TestResendingContactsMarksNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		rows := []string{"A1,2026-03-02 10:00:00,email,ana@example.com,Lea,tier1", "A2,2026-03-03 10:00:00,chat,ben@example.com,Sam,"}
+		header := "contact_id,started_at,channel,customer_email,agent,team"
+		ingesttest.ImportCSV(t, db, "contacts", header, rows)
+		if err := metrics.NewEngine(db, clocktest.Clock()).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ingesttest.ImportCSV(t, db, "contacts", header, rows)
+		var dirty int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM metric_dirty`).Scan(&dirty); err != nil || dirty != 0 {
+			t.Errorf("re-sending the same contacts marked %d buckets (%v)", dirty, err)
+		}
+	})
+}
