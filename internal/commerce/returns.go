@@ -37,26 +37,6 @@ func (r *Return) Validate() domain.Problems {
 	return p
 }
 
-// UnknownOrders returns the external order ids among ids that are not
-// stored, so that a file of returns can be refused before anything is
-// written.
-func UnknownOrders(ctx context.Context, db *store.DB, ids []string) (map[string]bool, error) {
-	missing := map[string]bool{}
-	err := db.ReadTx(ctx, func(tx *store.Tx) error {
-		have, err := OrderIDs(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if _, ok := have[id]; !ok {
-				missing[id] = true
-			}
-		}
-		return nil
-	})
-	return missing, err
-}
-
 var returnTable = store.Keyed{Table: "returns", Key: "external_id",
 	Columns: []string{"order_id", "returned_at", "refund_amount", "return_shipping_cost", "restocked_cogs", "reason"}}
 

@@ -62,6 +62,8 @@ func (r *reader) when(name string) time.Time {
 	t, err := r.tp.Parse(s)
 	if err != nil {
 		r.problems.Add(name, "%v", err)
+	} else if outsideYears(t) {
+		r.problems.Add(name, "%s", outsideYearsReason(s))
 	}
 	return t
 }
@@ -78,7 +80,11 @@ func (r *reader) optWhen(name string) *time.Time {
 	return &t
 }
 
-func (r *reader) date(name string) string {
+func (r *reader) date(name string) string { return r.dateOr(name, "") }
+
+// dateOr reads an optional date; advice follows the reason when the date
+// is outside the accepted years.
+func (r *reader) dateOr(name, advice string) string {
 	s := r.str(name)
 	if s == "" {
 		return ""
@@ -86,8 +92,39 @@ func (r *reader) date(name string) string {
 	d, err := r.tp.ParseDate(s)
 	if err != nil {
 		r.problems.Add(name, "%v", err)
+		return d
+	}
+	if t, _ := time.Parse(time.DateOnly, d); outsideYears(t) {
+		reason := outsideYearsReason(s)
+		if advice != "" {
+			reason += ": " + advice
+		}
+		r.problems.Add(name, "%s", reason)
 	}
 	return d
+}
+
+// email reads an optional email address. Customers are matched on their
+// email, so a value that is not one is refused rather than stored.
+func (r *reader) email(name string) string {
+	s := r.str(name)
+	if s != "" && !looksLikeEmail(s) {
+		r.problems.Add(name, "%q is not an email address", s)
+	}
+	return s
+}
+
+// ok reports whether none of the fields has a problem yet: the rules
+// between fields only judge values that were read.
+func (r *reader) ok(names ...string) bool {
+	for _, p := range r.problems {
+		for _, n := range names {
+			if p.Field == n {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (r *reader) lower(name string) string { return strings.ToLower(r.str(name)) }

@@ -11,7 +11,7 @@ import (
 )
 
 // The Gorgias ticket export (from a view or a statistics report): one ticket
-// per row, each one imported contact (DESIGN §2.1). Its header is only
+// per row, each one imported contact (docs/metrics.md#contacts). Its header is only
 // partly known, so every column is looked up under the names seen in the
 // wild (docs/formats.md §2.1).
 
@@ -92,6 +92,9 @@ func (s *gorgiasSource) Next() (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
+	if len(rec.Problems) > 0 {
+		return Item{Line: rec.Line, Problems: rec.Problems, Raw: [][]string{rec.Fields}}, nil
+	}
 	row := exportRow{idx: s.idx, fields: rec.Fields}
 	g := s.cols
 	if err := checkDateOrder(s.tp, rec.Line, g.created, row.Get(g.created)); err != nil {
@@ -115,7 +118,7 @@ func (s *gorgiasSource) Next() (Item, error) {
 		// The export has no customer id column that we know of; when one
 		// appears it is Gorgias's own.
 		Customer: commerce.CustomerRef{ExternalID: digits(r.str(g.customerID)), System: "gorgias",
-			Email: r.lower(g.email), Name: r.str(g.name)},
+			Email: strings.ToLower(r.email(g.email)), Name: r.str(g.name)},
 		OrderExternalID: customValue(row, g.order),
 		Agent:           agent,
 		Team:            r.str(g.team),

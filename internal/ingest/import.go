@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
 )
@@ -74,8 +73,9 @@ var ErrRejected = errors.New("rows rejected")
 // ImportFile imports one CSV file into the store.
 //
 // It reads the file twice. The first pass parses and checks every row —
-// formats, required fields, duplicate ids, references to orders — without
-// writing. The second pass writes the good rows in batched transactions.
+// text encoding and width, formats, date ranges, required fields, duplicate
+// ids, references to orders and the rules against them — without writing.
+// The second pass writes the good rows in batched transactions.
 // So a file with a bad row changes nothing (unless SkipBad is set), a
 // killed import loses at most the batch in flight, and running it again
 // converges because every write is an idempotent upsert.
@@ -147,7 +147,14 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		}
 	}
 	dups := newDupFinder(info.Size())
-	refs := map[string][]int{}
+	// refs are the records naming each order, checked against the store a
+	// few thousand orders at a time; the record is kept only when the kind
+	// has rules against its order.
+	type ref struct {
+		line int
+		rec  any
+	}
+	refs := map[string][]ref{}
 	checkRefs := func() error {
 		if len(refs) == 0 {
 			return nil
@@ -156,16 +163,23 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		for id := range refs {
 			ids = append(ids, id)
 		}
-		missing, err := commerce.UnknownOrders(ctx, db, ids)
+		orders, err := StoredOrders(ctx, db, ids)
 		if err != nil {
 			return err
 		}
-		for id := range missing {
-			for _, line := range refs[id] {
-				reject(RowError{File: path, Line: line, Column: "order_id", Reason: fmt.Sprintf("order %q is not a known order: import the orders first", id)})
+		for id, uses := range refs {
+			o, known := orders[id]
+			for _, u := range uses {
+				if !known {
+					reject(RowError{File: path, Line: u.line, Column: "order_id", Reason: fmt.Sprintf("order %q is not a known order: import the orders first", id)})
+				} else if kind.AgainstOrder != nil {
+					for _, p := range kind.AgainstOrder(u.rec, o, opts.TimeZone) {
+						reject(RowError{File: path, Line: u.line, Column: p.Field, Reason: p.Reason})
+					}
+				}
 			}
 		}
-		refs = map[string][]int{}
+		refs = map[string][]ref{}
 		return nil
 	}
 	for {
@@ -188,7 +202,11 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		}
 		if kind.OrderRef != nil && len(item.Problems) == 0 {
 			if id := kind.OrderRef(item.Record); id != "" {
-				refs[id] = append(refs[id], item.Line)
+				u := ref{line: item.Line}
+				if kind.AgainstOrder != nil {
+					u.rec = item.Record
+				}
+				refs[id] = append(refs[id], u)
 				if len(refs) >= 2000 {
 					if err := checkRefs(); err != nil {
 						return sum, err

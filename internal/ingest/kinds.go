@@ -4,6 +4,7 @@ import (
 	"context"
 	"quietdesk/internal/clock"
 	"sort"
+	"time"
 
 	"quietdesk/internal/actions"
 	"quietdesk/internal/commerce"
@@ -14,7 +15,7 @@ import (
 	"quietdesk/internal/store"
 )
 
-// Kind is one kind of record Quietdesk ingests (DESIGN §7.2): its columns,
+// Kind is one kind of record Quietdesk ingests (docs/import.md#generic-csv-formats): its columns,
 // how a row becomes a record, and how a batch of records is written.
 type Kind struct {
 	Name     string
@@ -29,6 +30,9 @@ type Kind struct {
 	// OrderRef, when set, names the order a record must refer to; records
 	// naming an order that is not stored are rejected before any write.
 	OrderRef func(rec any) string
+	// AgainstOrder, when set, checks a record against the stored order its
+	// OrderRef names, in the store's zone (a return dated before its order).
+	AgainstOrder func(rec any, o StoredOrder, loc *time.Location) domain.Problems
 	// Write stores a batch of parsed, valid records in one transaction.
 	Write func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error)
 	// Prepare, when set, does a batch's work that needs no transaction
@@ -65,7 +69,7 @@ func KindNames() []string {
 
 // customerRef reads the customer columns every kind shares.
 func customerRef(r *reader) commerce.CustomerRef {
-	return commerce.CustomerRef{ExternalID: r.str("customer_id"), Email: r.str("customer_email"), Phone: r.str("customer_phone"), Name: r.str("customer_name")}
+	return commerce.CustomerRef{ExternalID: r.str("customer_id"), Email: r.email("customer_email"), Phone: r.str("customer_phone"), Name: r.str("customer_name")}
 }
 
 // finish adds the record's own rules to the parsing problems, so a row's
@@ -104,6 +108,9 @@ var Orders = register(&Kind{
 		}
 		if r.str("item_revenue") == "" {
 			r.problems.Add("item_revenue", "is required")
+		}
+		if r.ok("item_revenue", "discounts", "shipping_charged") {
+			checkDiscounts(&r.problems, o)
 		}
 		if o.Name == "" {
 			o.Name = o.ExternalID
@@ -188,7 +195,8 @@ var Returns = register(&Kind{
 			RefundAmount: r.money("refund_amount"), ReturnShippingCost: r.money("return_shipping_cost"), RestockedCOGS: r.money("restocked_cogs"), Reason: r.str("reason")}
 		return finish(x, r)
 	},
-	OrderRef: func(rec any) string { return rec.(*commerce.Return).OrderExternalID },
+	OrderRef:     func(rec any) string { return rec.(*commerce.Return).OrderExternalID },
+	AgainstOrder: checkReturn,
 	Write: func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
 		return commerce.UpsertReturns(ctx, tx, derefs[commerce.Return](recs))
 	},
@@ -248,7 +256,15 @@ var Costs = register(&Kind{
 	KeyOf:    func(rec any) string { return rec.(*costs.Entry).NaturalKey() },
 	Parse: func(row Row, tp domain.TimeParser) (any, domain.Problems) {
 		r := &reader{row: row, tp: tp}
-		e := &costs.Entry{Kind: r.lower("kind"), Amount: r.money("amount"), StartDate: r.date("start_date"), EndDate: r.date("end_date"),
+		kind := r.lower("kind")
+		// Rates and fees apply until the next one, so their open end is an
+		// empty end_date; a fixed cost is spread evenly up to its last day,
+		// so it has none.
+		openEnd := "leave end_date empty for an open end"
+		if kind == "fixed" {
+			openEnd += " of a rate or fee; a fixed cost is spread evenly up to its end_date, so give its real last day"
+		}
+		e := &costs.Entry{Kind: kind, Amount: r.money("amount"), StartDate: r.date("start_date"), EndDate: r.dateOr("end_date", openEnd),
 			Team: r.str("team"), Channel: r.lower("channel"), Description: r.str("description")}
 		if r.str("amount") == "" {
 			r.problems.Add("amount", "is required")

@@ -141,6 +141,9 @@ var shopifyFields = map[string]string{
 
 func (s *shopifySource) order(rows []Record) (Item, error) {
 	line := rows[0].Line
+	if p := unreadableRows(rows); len(p) > 0 {
+		return Item{Line: line, Record: &shopifyOrder{}, Problems: p, Raw: rawRows(rows)}, nil
+	}
 	head := s.row(rows[0])
 	for _, col := range []string{"Created at", "Fulfilled at", "Cancelled at"} {
 		if err := checkDateOrder(s.tp, line, col, head.Get(col)); err != nil {
@@ -171,7 +174,7 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		Name:       name,
 		// The export has no Shopify customer id: the email (and phone) say
 		// who the customer is.
-		Customer:        commerce.CustomerRef{Email: r.lower("Email"), Phone: r.str("Phone"), Name: r.str("Billing Name")},
+		Customer:        commerce.CustomerRef{Email: strings.ToLower(r.email("Email")), Phone: r.str("Phone"), Name: r.str("Billing Name")},
 		PlacedAt:        r.when("Created at"),
 		FulfilledAt:     r.optWhen("Fulfilled at"),
 		CancelledAt:     r.optWhen("Cancelled at"),
@@ -221,8 +224,10 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 	problems := r.problems
 	if len(problems) == 0 {
 		problems = o.Validate()
+		checkDiscounts(&problems, &o)
 		if refund != nil {
 			problems = append(problems, refund.Validate()...)
+			checkRefund(&problems, refund.RefundAmount, o.ItemRevenue+o.ShippingCharged, name)
 		}
 		problems = renameProblems(problems, shopifyFields)
 	}
@@ -289,6 +294,21 @@ func (s *shopifySource) checkCurrency(r *reader, cur, name string, line int) err
 			s.currency, s.currencyOrder, s.currencyLine, cur, name, line)
 	}
 	return nil
+}
+
+// unreadableRows gathers the problems of an order's rows that cannot be
+// read (Record.Problems); one on a later row names that row's line.
+func unreadableRows(rows []Record) domain.Problems {
+	var out domain.Problems
+	for _, rec := range rows {
+		for _, p := range rec.Problems {
+			if rec.Line != rows[0].Line {
+				p.Reason += fmt.Sprintf(" (line %d)", rec.Line)
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // rawRows keeps every row of an order for the reject file, so a rejected

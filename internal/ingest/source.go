@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"quietdesk/internal/domain"
@@ -46,6 +47,9 @@ type Format struct {
 
 // CSV reads a CSV file row by row with line numbers and named columns. It
 // strips a UTF-8 byte-order mark and accepts CRLF, as spreadsheets write.
+// It refuses what cannot be stored as text in the header's columns: a
+// header naming a column twice, and (row by row, see Record.Problems) rows
+// of another width, bytes that are not UTF-8, NUL bytes and huge fields.
 type CSV struct {
 	r      *csv.Reader
 	header []string
@@ -57,6 +61,8 @@ func NewCSV(r io.Reader) (*CSV, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
+	} else if bytes.HasPrefix(bom, []byte{0xFF, 0xFE}) || bytes.HasPrefix(bom, []byte{0xFE, 0xFF}) {
+		return nil, errors.New(`the file is UTF-16 (Excel's "Unicode Text"): save it as "CSV UTF-8"`)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
@@ -69,12 +75,24 @@ func NewCSV(r io.Reader) (*CSV, error) {
 		return nil, fmt.Errorf("line 1: cannot read the header row: %w", err)
 	}
 	c := &CSV{r: cr, header: make([]string, len(header)), index: map[string]int{}}
+	// Exports are read by column name ignoring case, so two columns whose
+	// names differ only in case are as ambiguous as two of the same name.
+	// Unnamed columns are ignored like unknown ones, so they may repeat.
+	seen := map[string]int{}
 	for i, h := range header {
+		if reason := badText(h); reason != "" {
+			return nil, fmt.Errorf("line 1: column %d of the header: %s", i+1, reason)
+		}
 		h = strings.TrimSpace(h)
 		c.header[i] = h
-		if _, dup := c.index[h]; !dup {
-			c.index[h] = i
+		if h == "" {
+			continue
 		}
+		if first, dup := seen[strings.ToLower(h)]; dup {
+			return nil, fmt.Errorf("line 1: the header has column %q twice (columns %d and %d): rename or remove one, so it is clear which to read", h, first+1, i+1)
+		}
+		seen[strings.ToLower(h)] = i
+		c.index[h] = i
 	}
 	return c, nil
 }
@@ -107,7 +125,36 @@ func (c *CSV) Read() (Record, error) {
 		return Record{}, err
 	}
 	line, _ := c.r.FieldPos(0)
-	return Record{csv: c, Fields: rec, Line: line}, nil
+	return Record{csv: c, Fields: rec, Line: line, Problems: c.check(rec)}, nil
+}
+
+// check says what makes a row unreadable as the header's columns of text.
+// A row of another width has its values under the wrong columns (an
+// unquoted comma shifts every value after it), so only its width is
+// reported. The text checks run on every field, used or not: a bad byte
+// anywhere shows the file is not UTF-8, and PostgreSQL refuses NUL bytes
+// and invalid UTF-8 in the middle of a write, after earlier batches are
+// stored, where SQLite would store them as they are.
+func (c *CSV) check(fields []string) domain.Problems {
+	var p domain.Problems
+	switch n, want := len(fields), len(c.header); {
+	case n > want:
+		p.Add("", "has %d fields but the header has %d: a value holding a comma must be in double quotes", n, want)
+		return p
+	case n < want:
+		p.Add("", "has %d fields but the header has %d: a value is missing, or a line break splits the row", n, want)
+		return p
+	}
+	for i, f := range fields {
+		if reason := badText(f); reason != "" {
+			column := c.header[i]
+			if column == "" {
+				column = strconv.Itoa(i + 1)
+			}
+			p.Add(column, "%s", reason)
+		}
+	}
+	return p
 }
 
 // Record is one CSV row read through its header.
@@ -115,6 +162,10 @@ type Record struct {
 	csv    *CSV
 	Fields []string
 	Line   int
+	// Problems make the row unreadable (see CSV.check); such a row is
+	// reported with them alone, since what a parser would say of its
+	// fields is noise.
+	Problems domain.Problems
 }
 
 // Get returns the value of a named column, "" when absent or short.
@@ -154,6 +205,9 @@ func (s *genericSource) Next() (Item, error) {
 		if rec.Empty() {
 			continue
 		}
+		if len(rec.Problems) > 0 {
+			return Item{Line: rec.Line, Problems: rec.Problems, Raw: [][]string{rec.Fields}}, nil
+		}
 		v, problems := s.kind.Parse(rec, s.tp)
 		item := Item{Line: rec.Line, Record: v, Problems: problems, Raw: [][]string{rec.Fields}}
 		switch {
@@ -166,7 +220,7 @@ func (s *genericSource) Next() (Item, error) {
 	}
 }
 
-// GenericFormat is the documented CSV format of a kind (DESIGN §7.2).
+// GenericFormat is the documented CSV format of a kind (docs/import.md#generic-csv-formats).
 func GenericFormat(k *Kind) *Format {
 	return &Format{
 		Name: "generic",

@@ -10,7 +10,7 @@ import (
 )
 
 // The Zendesk ticket export (Admin Center > Reports > Export, CSV): one
-// ticket per row, each one imported contact (DESIGN §2.1). docs/formats.md §1.
+// ticket per row, each one imported contact (docs/metrics.md#contacts). docs/formats.md §1.
 
 func init() { RegisterFormat(zendeskFormat) }
 
@@ -46,6 +46,9 @@ func (s *zendeskSource) Next() (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
+	if len(rec.Problems) > 0 {
+		return Item{Line: rec.Line, Problems: rec.Problems, Raw: [][]string{rec.Fields}}, nil
+	}
 	row := exportRow{idx: s.idx, fields: rec.Fields}
 	if err := checkDateOrder(s.tp, rec.Line, "Created at", row.Get("Created at")); err != nil {
 		return Item{}, err
@@ -57,7 +60,7 @@ func (s *zendeskSource) Next() (Item, error) {
 		Channel:   zendeskChannel(r.str("Via")),
 		// Requester id is always filled, even for callers without an email.
 		Customer: commerce.CustomerRef{ExternalID: digits(r.str("Requester id")), System: "zendesk",
-			Email: r.lower("Requester email"), Name: r.str("Requester")},
+			Email: strings.ToLower(r.email("Requester email")), Name: r.str("Requester")},
 		OrderExternalID: customValue(row, s.order),
 		Agent:           r.str("Assignee"),
 		Team:            r.str("Group"),

@@ -11,10 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/ingest"
+	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 )
 
@@ -36,8 +38,20 @@ func (s *Server) ingest(kind *ingest.Kind) http.Handler {
 		if err != nil {
 			return err
 		}
+		s.keepRollups(r)
 		return writeJSON(w, http.StatusOK, counts)
 	})
+}
+
+// keepRollups brings the metrics rollup up to date with the write a
+// request just committed, before it is answered: the write pays for its
+// own upkeep (the few days it touched), so readers find the rollup current
+// and never recompute (docs/metrics.md#freshness). A failure is logged, not
+// returned: the write is stored, and the rollups task catches up.
+func (s *Server) keepRollups(r *http.Request) {
+	if err := metrics.NewEngine(s.db, s.Now).Refresh(context.WithoutCancel(r.Context())); err != nil {
+		s.log.Warn("rollup upkeep after a write failed; the rollups task will catch up", "path", r.URL.Path, "err", err)
+	}
 }
 
 // readBatch reads a request's items and parses them with the kind's own
@@ -93,7 +107,7 @@ func (s *Server) readBatch(r *http.Request, kind *ingest.Kind) ([]any, error) {
 		}
 		recs[i] = rec
 	}
-	unknown, err := unknownOrders(r.Context(), s.db, refs)
+	unknown, err := orderProblems(r.Context(), s.db, kind, refs, recs, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +127,11 @@ func (s *Server) readBatch(r *http.Request, kind *ingest.Kind) ([]any, error) {
 	return recs, nil
 }
 
-// unknownOrders names the items that refer to orders not stored. (The
-// kinds' writers refuse them too, but without saying which item it was.)
-func unknownOrders(ctx context.Context, db *store.DB, refs map[string][]int) ([]domain.FieldError, error) {
+// orderProblems names the items that refer to orders not stored, and those
+// the kind's rules refuse against their order (a return dated before it),
+// as the file import does. (The kinds' writers refuse unknown orders too,
+// but without saying which item it was.)
+func orderProblems(ctx context.Context, db *store.DB, kind *ingest.Kind, refs map[string][]int, recs []any, loc *time.Location) ([]domain.FieldError, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -123,14 +139,23 @@ func unknownOrders(ctx context.Context, db *store.DB, refs map[string][]int) ([]
 	for id := range refs {
 		ids = append(ids, id)
 	}
-	missing, err := commerce.UnknownOrders(ctx, db, ids)
+	orders, err := ingest.StoredOrders(ctx, db, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []domain.FieldError
-	for id := range missing {
-		for _, i := range refs[id] {
-			out = append(out, domain.FieldError{Item: i, Field: "order_id", Reason: fmt.Sprintf("order %q is not stored: send it to /api/v1/orders first", id)})
+	for id, items := range refs {
+		o, known := orders[id]
+		for _, i := range items {
+			switch {
+			case !known:
+				out = append(out, domain.FieldError{Item: i, Field: "order_id", Reason: fmt.Sprintf("order %q is not stored: send it to /api/v1/orders first", id)})
+			case kind.AgainstOrder != nil:
+				for _, p := range kind.AgainstOrder(recs[i], o, loc) {
+					p.Item = i
+					out = append(out, p)
+				}
+			}
 		}
 	}
 	return out, nil

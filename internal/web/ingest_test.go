@@ -290,3 +290,42 @@ func TestHealthz(t *testing.T) {
 		}
 	})
 }
+
+// The API holds a return to its order as the file import does: one dated
+// before its order, or refunding a hundred times what it charged, is named
+// and nothing is stored.
+func TestReturnsAreCheckedAgainstTheirOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := start(t, db)
+		a.wantCounts(a.post("/api/v1/orders", obj{"order_id": "R1", "placed_at": "2026-03-10T10:00:00Z", "item_revenue": 40}), counts{Created: 1})
+		r := a.post("/api/v1/returns", batch(
+			obj{"return_id": "X1", "order_id": "R1", "returned_at": "2026-03-12T10:00:00Z", "refund_amount": 40},
+			obj{"return_id": "X2", "order_id": "R1", "returned_at": "2026-03-01T10:00:00Z"},
+			obj{"return_id": "X3", "order_id": "R1", "returned_at": "2026-03-12T10:00:00Z", "refund_amount": 4000},
+		))
+		body := string(r.body)
+		if r.status != http.StatusBadRequest || !strings.Contains(body, `"item":1,"field":"returned_at"`) || !strings.Contains(body, `"item":2,"field":"refund_amount"`) || strings.Contains(body, `"item":0`) {
+			t.Fatalf("returns against their order: %d %s", r.status, body)
+		}
+		if n := a.count("returns"); n != 0 {
+			t.Errorf("%d returns stored from a refused batch", n)
+		}
+	})
+}
+
+// A write through the API brings the rollup up to date before it is
+// answered: readers afterwards find nothing left to recompute.
+func TestAnAPIWriteKeepsTheRollupCurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := start(t, db)
+		a.wantCounts(a.post("/api/v1/orders", obj{"order_id": "K1", "placed_at": "2026-03-10T10:00:00Z", "item_revenue": 40}), counts{Created: 1})
+		a.wantCounts(a.post("/api/v1/contacts", obj{"contact_id": "KC1", "started_at": "2026-03-11T10:00:00Z", "channel": "email", "order_id": "K1"}), counts{Created: 1})
+		if n := a.count("metric_dirty"); n != 0 {
+			t.Errorf("%d days left for the rollups task after the writes were answered", n)
+		}
+		r := a.do("GET", "/api/v1/metrics?metric=cpo&from=2026-03-09&to=2026-03-15", "Bearer "+a.read, nil)
+		if r.status != 200 || !strings.Contains(string(r.body), `"numerator": 1`) || strings.Contains(string(r.body), "pending_days") {
+			t.Errorf("metrics after the writes: %d %s", r.status, r.body)
+		}
+	})
+}
