@@ -146,10 +146,6 @@ func (g Guardrail) sized(s *series, i int) bool {
 // level, that fires.
 const minTrendRise = 0.02
 
-// countMetrics count events (contacts) per unit: their weekly values in a
-// cohort carry Poisson noise that a threshold can be tested against.
-var countMetrics = []string{"cpo", "cpo_cohort", "contact_rate", "repeat_contact_rate"}
-
 // beyondNoise says whether a cohort's count in week i is off the threshold
 // by more than its Poisson noise (one-sided, 95%): a carrier of 200 orders
 // a week at a CPO of 0.2 moves by ±0.03 from week to week by chance alone,
@@ -157,7 +153,7 @@ var countMetrics = []string{"cpo", "cpo_cohort", "contact_rate", "repeat_contact
 // percentile happen every few weeks. The whole store, and metrics that are
 // not counts, are taken as they are.
 func (g Guardrail) beyondNoise(s *series, i int) bool {
-	if g.Dimension == "" || !slices.Contains(countMetrics, g.Metric) || g.Threshold == nil {
+	if def, _ := metrics.Lookup(g.Metric); g.Dimension == "" || !def.Count || g.Threshold == nil {
 		return true
 	}
 	expected := *g.Threshold * s.den[i]

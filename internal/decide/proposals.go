@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"quietdesk/internal/domain"
+	"quietdesk/internal/metrics"
 )
 
 // Proposal is a threshold learned from the baseline (§3.2): the 25th
@@ -78,8 +79,7 @@ func (d *Decider) Propose(ctx context.Context) ([]Proposal, error) {
 // per order, three decimals for ratios.
 func roundTo(v float64, metric string) float64 {
 	digits := 1000.0
-	switch metric {
-	case "contribution_per_order", "support_cost_per_order", "net_revenue", "support_cost", "returns_cost":
+	if d, _ := metrics.Lookup(metric); d.Format == "money" {
 		digits = 100
 	}
 	return float64(int64(v*digits+0.5*sign(v))) / digits

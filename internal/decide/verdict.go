@@ -207,7 +207,7 @@ func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
 			continue
 		}
 		scope := c.Scope
-		if scope.Dimension != "" && !appliesTo(m, scope.Dimension) {
+		if scope.Dimension != "" && !metrics.Applies(m, scope.Dimension) {
 			scope = Scope{} // the guard cannot be cut that way: watch the store
 		}
 		g, err := d.did(ctx, m, scope, start)
@@ -242,13 +242,6 @@ func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
 // reviewActionID is the id of the action that reminds a correction's owner
 // of its review.
 func reviewActionID(id int64) string { return fmt.Sprintf("correction-%d-review", id) }
-
-func appliesTo(metric, dim string) bool {
-	if slices.Contains(metrics.OrderDimensions, dim) {
-		return true
-	}
-	return metric == "cpo" && slices.Contains(metrics.ContactDimensions, dim)
-}
 
 func joinAnd(xs []string) string {
 	switch len(xs) {

@@ -39,13 +39,6 @@ func (e *Engine) window() time.Duration {
 // DefaultAttributionWindow is the default of docs/metrics.md#formulas.
 const DefaultAttributionWindow = 30 * 24 * time.Hour
 
-// kinds of metric, by which facts they read and which dimensions apply.
-var (
-	orderSide   = []string{"orders", "net_revenue", "returns_cost", "cpo_cohort", "contact_rate", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
-	contactSide = []string{"contacts", "cpo", "support_cost", "support_cost_per_order", "repeat_contact_rate"}
-	demandSide  = []string{"demand", "self_service_rate"}
-)
-
 // DefaultPeriods is how many complete periods a query without dates covers.
 const DefaultPeriods = 12
 
@@ -105,13 +98,13 @@ func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *
 		q.Grain = "week"
 	}
 	p.OneOf("grain", q.Grain, Grains...)
-	if q.ReturnAdjusted && !slices.Contains(returnAdjustable, q.Metric) {
-		p.Add("return_adjusted", "applies to %s, not %s", strings.Join(returnAdjustable, ", "), q.Metric)
+	if q.ReturnAdjusted && !ReturnAdjustable(q.Metric) {
+		p.Add("return_adjusted", "applies to %s, not %s", strings.Join(returnAdjustable(), ", "), q.Metric)
 	}
 	if q.By != "" {
 		if !slices.Contains(Dimensions, q.By) {
 			p.Add("by", "%q is not a dimension: use one of %s", q.By, strings.Join(Dimensions, ", "))
-		} else if !applies(q.Metric, q.By) {
+		} else if !Applies(q.Metric, q.By) {
 			p.Add("by", "%s cannot be cut by %s: order-side metrics take order dimensions, contact and cost metrics take order and contact dimensions, owner_completion_rate takes owner", q.Metric, q.By)
 		}
 	}
@@ -153,21 +146,35 @@ func maxDays(grain string) int {
 	return 10 * 366
 }
 
-func applies(metric, dim string) bool {
+// Applies says whether a dimension can cut a metric, by the metric's side
+// (Def.Side).
+func Applies(metric, dim string) bool {
+	d, _ := Lookup(metric)
 	isOrderDim := slices.Contains(OrderDimensions, dim)
-	switch {
-	case metric == "owner_completion_rate":
+	switch d.Side {
+	case SideOwner:
 		return dim == "owner"
-	case metric == "first_contact_resolution":
-		return false
-	case slices.Contains(orderSide, metric):
+	case SideOrder:
 		return isOrderDim
-	case slices.Contains(contactSide, metric):
+	case SideContact:
 		return isOrderDim || slices.Contains(ContactDimensions, dim)
-	case slices.Contains(demandSide, metric):
+	case SideDemand:
 		return isOrderDim || dim == "topic"
 	}
 	return false
+}
+
+// dayFacts reads the facts of q's cut by day over from..to: from the raw
+// rows for a Raw engine, else as they are now (current).
+func (e *Engine) dayFacts(ctx context.Context, q Query, loc *time.Location, from, to time.Time) (dayGroups, int, error) {
+	if e.Raw {
+		l := newLoader(e.DB, loc, from, to, []string{q.By}, e.window())
+		if err := l.load(ctx, q.Metric); err != nil {
+			return nil, 0, err
+		}
+		return l.data[q.By], 0, nil
+	}
+	return e.current(ctx, q, loc, from, to)
 }
 
 // Run computes a metric's series.
@@ -189,16 +196,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		// Read back far enough to find mature periods to learn from.
 		from = time.Date(from.Year(), from.Month(), from.Day()-int(window/(24*time.Hour))-trailingMature*31, 0, 0, 0, 0, loc)
 	}
-	var data dayGroups
-	if e.Raw {
-		l := newLoader(e.DB, loc, from, to, []string{q.By}, window)
-		if err := l.load(ctx, q.Metric); err != nil {
-			return res, err
-		}
-		data = l.data[q.By]
-	} else if data, res.PendingDays, err = e.current(ctx, q, loc, from, to); err != nil {
+	data, pending, err := e.dayFacts(ctx, q, loc, from, to)
+	if err != nil {
 		return res, err
 	}
+	res.PendingDays = pending
 
 	// Sum days into periods, per group.
 	type key struct{ period, group string }
@@ -317,6 +319,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			res.Rows = append(res.Rows, row)
 		}
 	}
+	if q.Metric == "cpo_lag_adjusted" {
+		if err := e.lagAdjust(ctx, q, loc, data, res.Rows); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -362,7 +369,7 @@ func value(metric string, f *facts, supportCost, orders float64, label string, s
 		num, den = f.contacts, 1
 	case "cpo":
 		num, den = f.contacts, orders
-	case "cpo_cohort":
+	case "cpo_cohort", "cpo_lag_adjusted":
 		num, den = f.cohortContacts, f.orders
 		row.Mature = &mature
 	case "contact_rate":

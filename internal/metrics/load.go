@@ -39,6 +39,7 @@ func (l *loader) load(ctx context.Context, metric string) error {
 		"net_revenue":              {l.orders},
 		"returns_cost":             {l.orders},
 		"cpo_cohort":               {l.orders},
+		"cpo_lag_adjusted":         {l.orders},
 		"contact_rate":             {l.orders},
 		"contacts":                 {l.contacts},
 		"repeat_contact_rate":      {l.contacts},

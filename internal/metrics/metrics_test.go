@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/clock"
 	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/ingest/ingesttest"
 	"quietdesk/internal/metrics"
@@ -386,4 +387,50 @@ func TestEveryMetricHasADirection(t *testing.T) {
 	if metrics.Worse("cpo") != 1 || metrics.Worse("contribution_per_order") != -1 {
 		t.Error("cpo should be worse higher, contribution worse lower")
 	}
+}
+
+// Contacts come five and a half days after their order. The lag-adjusted
+// CPO of the last week, whose late days have not brought theirs yet, adds
+// the contacts still to come from the profile of the mature weeks, so it
+// reads the true one contact per order while the cohort CPO reads low; a
+// mature week is left as it is.
+func TestLagAdjustedCPOEstimatesTheContactsToCome(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC) // Monday
+		var orders, contacts []string
+		for d := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC); d.Before(now); d = d.AddDate(0, 0, 1) {
+			for i := range 2 {
+				id := fmt.Sprintf("L%s-%d", d.Format("20060102"), i)
+				placed := d.Add(6 * time.Hour)
+				orders = append(orders, fmt.Sprintf("%s,%s,50", id, placed.Format(time.DateTime)))
+				if c := placed.Add(5*24*time.Hour + 12*time.Hour); c.Before(now) {
+					contacts = append(contacts, fmt.Sprintf("C%s,%s,email,%s", id, c.Format(time.DateTime), id))
+				}
+			}
+		}
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", orders)
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,order_id", contacts)
+		e := metrics.NewEngine(db, clock.Fixed(now))
+		q := metrics.Query{Metric: "cpo_lag_adjusted", From: "2026-02-02", To: "2026-03-29", Grain: "week"}
+		lag, err := e.Run(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Metric = "cpo_cohort"
+		cohort, err := e.Run(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, lastCohort := lag.Rows[len(lag.Rows)-1], cohort.Rows[len(cohort.Rows)-1]
+		if *lastCohort.Value > 0.7 {
+			t.Fatalf("the last week's cohort CPO is %v: the test needs contacts still to come", *lastCohort.Value)
+		}
+		if last.EstimatedContacts == nil || math.Abs(*last.Value-1) > 0.05 || last.Numerator != lastCohort.Numerator+*last.EstimatedContacts {
+			t.Errorf("last week: lag-adjusted %+v (estimated %v), cohort %v; want about 1 contact per order", *last.Value, last.EstimatedContacts, *lastCohort.Value)
+		}
+		first := lag.Rows[0]
+		if *first.Value != 1 || *first.EstimatedContacts != 0 || !*first.Mature {
+			t.Errorf("a mature week: %+v", first)
+		}
+	})
 }

@@ -55,6 +55,10 @@ func (r Result) table() (header []string, rows [][]string) {
 	if r.ReturnAdjusted {
 		header = append(header, "estimated_returns")
 	}
+	lagged := r.Metric == "cpo_lag_adjusted"
+	if lagged {
+		header = append(header, "estimated_contacts")
+	}
 	header = append(header, "partial")
 	for _, row := range r.Rows {
 		line := []string{row.Period, row.Start}
@@ -77,6 +81,13 @@ func (r Result) table() (header []string, rows [][]string) {
 			e := "0"
 			if row.EstimatedReturns != nil {
 				e = strconv.FormatFloat(*row.EstimatedReturns, 'f', -1, 64)
+			}
+			line = append(line, e)
+		}
+		if lagged {
+			e := "0"
+			if row.EstimatedContacts != nil {
+				e = strconv.FormatFloat(*row.EstimatedContacts, 'f', -1, 64)
 			}
 			line = append(line, e)
 		}

@@ -5,36 +5,110 @@
 // anyone can check it.
 package metrics
 
-import "slices"
-
-// Names are the metrics, as docs/metrics.md#the-metrics-query names them.
-var Names = []string{
-	"orders", "contacts", "cpo", "cpo_cohort", "contact_rate", "demand", "self_service_rate",
-	"support_cost", "support_cost_per_order", "net_revenue", "returns_cost", "contribution_per_order",
-	"return_cost_ratio", "variable_cost_ratio", "owner_completion_rate", "repeat_contact_rate",
-	"first_contact_resolution",
+// Def defines one metric, once: the engine, the pages, the decision loop
+// and the tests all read this table (docs/metrics.md#formulas has the
+// formulas). Adding a metric is a row here, its facts in value(), and a
+// line in the docs.
+type Def struct {
+	Name   string
+	Label  string // for people
+	Format string // how values read: count, ratio, money or percent
+	// Worse is +1 when a higher value is worse (CPO), -1 when a lower one
+	// is (contribution), 0 when neither is (demand grows with the business
+	// as much as with its defects).
+	Worse int
+	// Side says which facts the metric reads, and so which dimensions cut
+	// it: SideOrder metrics take order dimensions; SideContact order and
+	// contact dimensions; SideDemand order dimensions and topic; SideOwner
+	// the owner; SideConversation none.
+	Side string
+	// ReturnAdjustable metrics can have their recent returns estimated
+	// (Query.ReturnAdjusted).
+	ReturnAdjustable bool
+	// Cohort metrics count contacts of the period's orders within the
+	// attribution window, and say whether the period is mature.
+	Cohort bool
+	// Count metrics count events (contacts) per unit: a cohort's weekly
+	// value carries Poisson noise that a threshold is tested against.
+	Count bool
 }
 
-// worse says which way each metric is bad: +1 when a higher value is worse
-// (CPO), -1 when a lower one is (contribution), 0 when neither is (demand
-// grows with the business as much as with its defects).
-var worse = map[string]int{
-	"orders": -1, "contacts": +1, "cpo": +1, "cpo_cohort": +1, "contact_rate": +1, "demand": 0, "self_service_rate": -1,
-	"support_cost": +1, "support_cost_per_order": +1, "net_revenue": -1, "returns_cost": +1, "contribution_per_order": -1,
-	"return_cost_ratio": +1, "variable_cost_ratio": +1, "owner_completion_rate": -1, "repeat_contact_rate": +1,
-	"first_contact_resolution": -1,
+// Sides of Def.Side.
+const (
+	SideOrder        = "order"
+	SideContact      = "contact"
+	SideDemand       = "demand"
+	SideOwner        = "owner"
+	SideConversation = "conversation"
+)
+
+// Defs are the metrics, in the order docs/metrics.md#the-metrics-query
+// lists them.
+var Defs = []Def{
+	{Name: "orders", Label: "Orders", Format: "count", Worse: -1, Side: SideOrder},
+	{Name: "contacts", Label: "Contacts", Format: "count", Worse: +1, Side: SideContact},
+	{Name: "cpo", Label: "Contacts per order", Format: "ratio", Worse: +1, Side: SideContact, Count: true},
+	{Name: "cpo_cohort", Label: "Contacts per order (order cohort)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
+	{Name: "cpo_lag_adjusted", Label: "Contacts per order (lag-adjusted)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
+	{Name: "contact_rate", Label: "Contact rate", Format: "percent", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
+	{Name: "demand", Label: "Demand", Format: "count", Worse: 0, Side: SideDemand},
+	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent", Worse: -1, Side: SideDemand},
+	{Name: "support_cost", Label: "Support cost", Format: "money", Worse: +1, Side: SideContact},
+	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money", Worse: +1, Side: SideContact},
+	{Name: "net_revenue", Label: "Net revenue", Format: "money", Worse: -1, Side: SideOrder},
+	{Name: "returns_cost", Label: "Returns cost", Format: "money", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
+	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money", Worse: -1, Side: SideOrder, ReturnAdjustable: true},
+	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
+	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
+	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent", Worse: -1, Side: SideOwner},
+	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent", Worse: +1, Side: SideContact, Count: true},
+	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent", Worse: -1, Side: SideConversation},
 }
+
+// Lookup returns a metric's definition.
+func Lookup(name string) (Def, bool) {
+	for _, d := range Defs {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Def{}, false
+}
+
+// Names are the metrics' names, in Defs' order.
+var Names = func() []string {
+	out := make([]string, len(Defs))
+	for i, d := range Defs {
+		out[i] = d.Name
+	}
+	return out
+}()
 
 // Worse is +1 when a higher value of the metric is worse, -1 when a lower
 // one is, 0 when neither is.
-func Worse(metric string) int { return worse[metric] }
+func Worse(metric string) int {
+	d, _ := Lookup(metric)
+	return d.Worse
+}
 
 // ReturnAdjustable says whether a metric's recent returns can be estimated
 // (Query.ReturnAdjusted).
-func ReturnAdjustable(metric string) bool { return slices.Contains(returnAdjustable, metric) }
+func ReturnAdjustable(metric string) bool {
+	d, _ := Lookup(metric)
+	return d.ReturnAdjustable
+}
 
-// returnAdjustable are the metrics whose returns can be estimated.
-var returnAdjustable = []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
+// returnAdjustable lists the metrics whose returns can be estimated, for
+// messages.
+func returnAdjustable() []string {
+	var out []string
+	for _, d := range Defs {
+		if d.ReturnAdjustable {
+			out = append(out, d.Name)
+		}
+	}
+	return out
+}
 
 // Order-side and contact-side dimensions (docs/metrics.md#dimensions); owner groups the
 // owners' actions.
@@ -91,6 +165,9 @@ type Row struct {
 	// EstimatedReturns is the part of the returns cost that is estimated,
 	// not yet arrived, when the query is return-adjusted.
 	EstimatedReturns *float64 `json:"estimated_returns,omitempty"`
+	// EstimatedContacts is the part of a cpo_lag_adjusted numerator that
+	// is estimated: the contacts its orders are still expected to bring.
+	EstimatedContacts *float64 `json:"estimated_contacts,omitempty"`
 	// Partial marks a period the range does not cover whole (it starts or
 	// ends inside it) or that has not ended yet: its figures are not
 	// comparable with whole periods'.

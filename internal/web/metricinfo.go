@@ -8,38 +8,19 @@ import (
 	"quietdesk/internal/metrics"
 )
 
-// metricInfo is how the pages show a metric: its name for people, how its
-// values read, and which way is bad.
-type metricInfo struct {
-	Name   string
-	Label  string
-	Format string // count, ratio, money, percent
-	// Worse is metrics.Worse: +1 when a higher value is worse, -1 when a
-	// lower one is, 0 when neither is.
-	Worse int
-}
+// metricInfo is how the pages show a metric: its definition (name, label
+// for people, how its values read, which way is bad) and the formatting
+// the pages add.
+type metricInfo struct{ metrics.Def }
 
-// metricInfos lists every metric of docs/metrics.md#the-metrics-query, in its order; a test holds
-// it to metrics.Names.
-var metricInfos = []metricInfo{
-	{Name: "orders", Label: "Orders", Format: "count"},
-	{Name: "contacts", Label: "Contacts", Format: "count"},
-	{Name: "cpo", Label: "Contacts per order", Format: "ratio"},
-	{Name: "cpo_cohort", Label: "Contacts per order (order cohort)", Format: "ratio"},
-	{Name: "contact_rate", Label: "Contact rate", Format: "percent"},
-	{Name: "demand", Label: "Demand", Format: "count"},
-	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent"},
-	{Name: "support_cost", Label: "Support cost", Format: "money"},
-	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money"},
-	{Name: "net_revenue", Label: "Net revenue", Format: "money"},
-	{Name: "returns_cost", Label: "Returns cost", Format: "money"},
-	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money"},
-	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent"},
-	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent"},
-	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent"},
-	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent"},
-	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent"},
-}
+// metricInfos are the metrics the pages offer: metrics.Defs, the one table.
+var metricInfos = func() []metricInfo {
+	out := make([]metricInfo, len(metrics.Defs))
+	for i, d := range metrics.Defs {
+		out[i] = metricInfo{d}
+	}
+	return out
+}()
 
 // dimensionGroups lists every dimension of docs/metrics.md#dimensions with its label, in
 // the groups the pickers show; a test holds them to metrics.Dimensions.
@@ -57,13 +38,8 @@ var dimensionGroups = []struct {
 }
 
 func lookupMetric(name string) (metricInfo, bool) {
-	for _, m := range metricInfos {
-		if m.Name == name {
-			m.Worse = metrics.Worse(name)
-			return m, true
-		}
-	}
-	return metricInfo{}, false
+	d, ok := metrics.Lookup(name)
+	return metricInfo{d}, ok
 }
 
 func dimensionLabel(name string) string {

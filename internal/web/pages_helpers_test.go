@@ -73,12 +73,12 @@ func (f *fakeMetrics) Run(ctx context.Context, q metrics.Query) (metrics.Result,
 	if q.By != "" && !slices.Contains(metrics.Dimensions, q.By) {
 		p.Add("by", "%q is not a dimension", q.By)
 	}
-	adjustable := []string{"returns_cost", "contribution_per_order", "return_cost_ratio", "variable_cost_ratio"}
-	if q.ReturnAdjusted && !slices.Contains(adjustable, q.Metric) {
-		p.Add("return_adjusted", "applies to %s, not %s", strings.Join(adjustable, ", "), q.Metric)
+	// The rules are the engine's, read from the one definition table.
+	if q.ReturnAdjusted && !metrics.ReturnAdjustable(q.Metric) {
+		p.Add("return_adjusted", "applies to returns_cost and the other return-adjustable metrics, not %s", q.Metric)
 	}
-	if q.Metric == "first_contact_resolution" && q.By != "" {
-		p.Add("by", "first_contact_resolution cannot be cut by %s", q.By)
+	if q.By != "" && !metrics.Applies(q.Metric, q.By) {
+		p.Add("by", "%s cannot be cut by %s", q.Metric, q.By)
 	}
 	from, err1 := time.Parse("2006-01-02", q.From)
 	to, err2 := time.Parse("2006-01-02", q.To)
