@@ -15,11 +15,11 @@ import (
 	"quietdesk/internal/web"
 )
 
-// Task periods. Rollups are kept within seconds of the writes (reads are
-// current either way, reading changed days from raw rows meanwhile);
-// guardrails are evaluated within a minute of a week's end.
+// Task periods. Rollups are kept within seconds of the writes, many
+// writes' days recomputed at once (docs/metrics.md#freshness); guardrails
+// are evaluated within a minute of a week's end.
 const (
-	rollupsEvery    = 5 * time.Second
+	rollupsEvery    = 2 * time.Second
 	guardrailsEvery = time.Minute
 	outboxEvery     = 30 * time.Second
 	reviewEvery     = time.Minute

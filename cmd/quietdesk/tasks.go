@@ -23,8 +23,9 @@ var taskActions map[string]*command
 const tasksHelp = `Background work is a set of named tasks of one scheduler, which serve
 (and demo, while it serves) runs; requests and pages only read.
 
-  rollups      every 5 s: the metrics rollups catch up with the writes (reads
-               are current meanwhile, reading changed days from raw rows)
+  rollups      every 2 s: the metrics rollups catch up with the writes (until
+               then, reads of a small store recompute the changed days; a
+               large store's reads say which days are behind)
   guardrails   every minute: every complete week not evaluated yet is
                evaluated, and its alerts recorded
   outbox       every 30 s: email and webhook deliveries that are due are sent

@@ -27,6 +27,9 @@ type Engine struct {
 	// Raw computes straight from the raw rows instead of the rollup: the
 	// baseline the rollup is checked and measured against.
 	Raw bool
+	// RawBudget bounds the raw rows a read recomputes for days the rollup
+	// is behind on; rawBudget when zero (see current).
+	RawBudget float64
 }
 
 func (e *Engine) window() time.Duration {

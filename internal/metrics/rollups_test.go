@@ -269,3 +269,33 @@ func TestResendingContactsMarksNothing(t *testing.T) {
 		}
 	})
 }
+
+// On a store whose days hold many rows, a read does not recompute the
+// days writes have touched: it answers from the rollup, saying which days
+// are behind, until the rollups task has run; then it is current again.
+func TestLargeStoreReadsSayWhatIsBehind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", []string{"B1,2026-03-02 10:00:00,100", "B2,2026-03-03 10:00:00,100"})
+		e := metrics.NewEngine(db, clocktest.Clock())
+		e.RawBudget = 0.5 // any day with a row is "large"
+		if err := e.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		q := metrics.Query{Metric: "orders", From: "2026-03-02", To: "2026-03-08"}
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", []string{"B3,2026-03-03 11:00:00,100"})
+		res, err := e.Run(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.PendingDays == 0 || res.Rows[0].Numerator != 2 {
+			t.Fatalf("before the rollups task: %d orders, %d days pending; want the rollup's 2 and the days behind said", int(res.Rows[0].Numerator), res.PendingDays)
+		}
+		if err := e.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if res, err = e.Run(ctx, q); err != nil || res.PendingDays != 0 || res.Rows[0].Numerator != 3 {
+			t.Fatalf("after the rollups task: %+v %v", res, err)
+		}
+	})
+}

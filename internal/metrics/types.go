@@ -144,9 +144,10 @@ type Result struct {
 	// row's estimated part is in its "estimated_returns".
 	ReturnAdjusted bool  `json:"return_adjusted,omitempty"`
 	Rows           []Row `json:"rows"`
-	// PendingDays counts the days of the range that writes have changed
-	// since the rollups task last ran: they were read from the raw rows,
-	// so the figures are current either way (docs/metrics.md, Freshness).
+	// PendingDays counts the days of the range whose latest writes the
+	// figures do not include yet: on a large store a read answers from the
+	// rollup while the rollups task catches up, within seconds
+	// (docs/metrics.md#freshness). Absent when the figures are current.
 	PendingDays int `json:"pending_days,omitempty"`
 }
 

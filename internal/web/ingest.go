@@ -16,7 +16,6 @@ import (
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/ingest"
-	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 )
 
@@ -38,20 +37,8 @@ func (s *Server) ingest(kind *ingest.Kind) http.Handler {
 		if err != nil {
 			return err
 		}
-		s.keepRollups(r)
 		return writeJSON(w, http.StatusOK, counts)
 	})
-}
-
-// keepRollups brings the metrics rollup up to date with the write a
-// request just committed, before it is answered: the write pays for its
-// own upkeep (the few days it touched), so readers find the rollup current
-// and never recompute (docs/metrics.md#freshness). A failure is logged, not
-// returned: the write is stored, and the rollups task catches up.
-func (s *Server) keepRollups(r *http.Request) {
-	if err := metrics.NewEngine(s.db, s.Now).Refresh(context.WithoutCancel(r.Context())); err != nil {
-		s.log.Warn("rollup upkeep after a write failed; the rollups task will catch up", "path", r.URL.Path, "err", err)
-	}
 }
 
 // readBatch reads a request's items and parses them with the kind's own

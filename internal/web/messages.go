@@ -45,7 +45,6 @@ func (s *Server) postMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return itemError(err)
 	}
-	s.keepRollups(r)
 	resp := messagesResponse{Items: make([]recordedMessage, len(recorded))}
 	for i, rec := range recorded {
 		if rec.Duplicate {
