@@ -347,7 +347,7 @@ func TestMetricsCommand(t *testing.T) {
 			t.Errorf("cpo json:\n%s", r.stdout)
 		}
 		r = mustRun(t, "metrics", "--metric", "contacts", "--by", "channel", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "csv", "--db", dsn)
-		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator,partial\n2026-W10,2026-03-02,chat,1,1,1,false\n") {
+		if !strings.Contains(r.stdout, "period,start,channel,contacts,numerator,denominator,volume_surge,partial\n2026-W10,2026-03-02,chat,1,1,1,false,false\n") {
 			t.Errorf("contacts by channel csv:\n%s", r.stdout)
 		}
 		// The rollups and the raw rows agree, and a rebuild changes nothing.

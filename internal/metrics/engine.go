@@ -327,6 +327,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			return res, err
 		}
 	}
+	if q.Grain == "week" {
+		if err := e.markSurges(ctx, loc, rangeStart, to, res.Rows); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -182,6 +183,85 @@ func (e *Engine) lagAdjust(ctx context.Context, q Query, loc *time.Location, dat
 			v := round(r.Numerator / r.Denominator)
 			r.Value = &v
 		}
+	}
+	return nil
+}
+
+// Volume surges (docs/metrics.md#volume-surges). A week whose orders are
+// far outside their normal range — Black Friday, a viral post — moves
+// every per-order metric by its denominator alone, so wherever such a
+// week's figures are shown they carry the flag.
+
+// surgeWeeks is how many weeks before a week give its normal range.
+const surgeWeeks = 8
+
+// IsSurge says whether value is far outside the range of past: beyond 3
+// robust standard deviations (1.4826 × the median absolute deviation,
+// floored at 10% of the median) of their median, and at least 30% off it.
+// Fewer than four past weeks with orders say nothing: a store's first
+// weeks are not surges.
+func IsSurge(value float64, past []float64) bool {
+	active := 0
+	for _, v := range past {
+		if v > 0 {
+			active++
+		}
+	}
+	if active < 4 {
+		return false
+	}
+	med := median(past)
+	dev := make([]float64, len(past))
+	for i, v := range past {
+		dev[i] = math.Abs(v - med)
+	}
+	mad := max(median(dev), 0.1*med)
+	off := math.Abs(value - med)
+	return off > 3*1.4826*mad && off >= 0.3*med
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// markSurges flags the weekly rows whose week's store-wide orders are a
+// surge against the surgeWeeks before it.
+func (e *Engine) markSurges(ctx context.Context, loc *time.Location, from, to time.Time, rows []Row) error {
+	learn := from.AddDate(0, 0, -7*surgeWeeks)
+	data, _, err := e.dayFacts(ctx, Query{Metric: "orders"}, loc, learn, to)
+	if err != nil {
+		return err
+	}
+	weekly := map[string]float64{}
+	var order []string
+	for _, d := range days(learn, to) {
+		label, _ := period(d, "week")
+		if _, ok := weekly[label]; !ok {
+			order = append(order, label)
+			weekly[label] = 0
+		}
+		if f := data[d.Format(dateLayout)][noGroup]; f != nil {
+			weekly[label] += f.orders
+		}
+	}
+	surge := map[string]bool{}
+	for i, w := range order {
+		if i >= surgeWeeks {
+			past := make([]float64, 0, surgeWeeks)
+			for _, p := range order[i-surgeWeeks : i] {
+				past = append(past, weekly[p])
+			}
+			surge[w] = IsSurge(weekly[w], past)
+		}
+	}
+	for i := range rows {
+		rows[i].VolumeSurge = surge[rows[i].Period]
 	}
 	return nil
 }

@@ -434,3 +434,39 @@ func TestLagAdjustedCPOEstimatesTheContactsToCome(t *testing.T) {
 		}
 	})
 }
+
+// A week of twice the usual orders is a volume surge, flagged on its rows;
+// ordinary weeks and a small wobble are not.
+func TestVolumeSurgeIsFlagged(t *testing.T) {
+	if metrics.IsSurge(105, []float64{100, 96, 104, 99, 101, 98, 103, 100}) {
+		t.Error("a 5% wobble is a surge")
+	}
+	if !metrics.IsSurge(190, []float64{100, 96, 104, 99, 101, 98, 103, 100}) {
+		t.Error("a week of 1.9 times the orders is not a surge")
+	}
+	if metrics.IsSurge(500, []float64{100, 100}) {
+		t.Error("two weeks of history tell a surge")
+	}
+	db := storetest.Open(t, store.SQLite)
+	var orders []string
+	start := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC) // a Monday
+	for w := range 10 {
+		n := 20
+		if w == 9 {
+			n = 45
+		}
+		for i := range n {
+			orders = append(orders, fmt.Sprintf("S%d-%d,%s,10", w, i, start.AddDate(0, 0, 7*w+i%7).Format(time.DateTime)))
+		}
+	}
+	ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", orders)
+	res, err := metrics.NewEngine(db, clocktest.Clock()).Run(context.Background(), metrics.Query{Metric: "cpo", From: "2026-02-23", To: "2026-03-15", By: "carrier"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Rows {
+		if want := r.Period == "2026-W11"; r.VolumeSurge != want {
+			t.Errorf("%s: surge %v, want %v", r.Period, r.VolumeSurge, want)
+		}
+	}
+}

@@ -59,6 +59,10 @@ func (r Result) table() (header []string, rows [][]string) {
 	if lagged {
 		header = append(header, "estimated_contacts")
 	}
+	weekly := r.Grain == "week"
+	if weekly {
+		header = append(header, "volume_surge")
+	}
 	header = append(header, "partial")
 	for _, row := range r.Rows {
 		line := []string{row.Period, row.Start}
@@ -90,6 +94,9 @@ func (r Result) table() (header []string, rows [][]string) {
 				e = strconv.FormatFloat(*row.EstimatedContacts, 'f', -1, 64)
 			}
 			line = append(line, e)
+		}
+		if weekly {
+			line = append(line, strconv.FormatBool(row.VolumeSurge))
 		}
 		line = append(line, strconv.FormatBool(row.Partial))
 		rows = append(rows, line)

@@ -169,6 +169,10 @@ type Row struct {
 	// EstimatedContacts is the part of a cpo_lag_adjusted numerator that
 	// is estimated: the contacts its orders are still expected to bring.
 	EstimatedContacts *float64 `json:"estimated_contacts,omitempty"`
+	// VolumeSurge marks a week whose store-wide orders are far outside
+	// their normal range (IsSurge): its per-order figures move with their
+	// denominator. Weekly series only.
+	VolumeSurge bool `json:"volume_surge,omitempty"`
 	// Partial marks a period the range does not cover whole (it starts or
 	// ends inside it) or that has not ended yet: its figures are not
 	// comparable with whole periods'.

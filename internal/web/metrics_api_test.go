@@ -55,7 +55,7 @@ func TestMetricsAPIWorkedExample(t *testing.T) {
 		}
 
 		r = a.do("GET", "/api/v1/metrics?metric=cpo&from=2026-03-02&to=2026-03-08&by=sales_channel&format=csv", "Bearer "+a.read, nil)
-		wantCSV := "period,start,sales_channel,cpo,numerator,denominator,partial\n2026-W10,2026-03-02,online,4,4,1,false\n2026-W10,2026-03-02,retail,4,4,1,false\n"
+		wantCSV := "period,start,sales_channel,cpo,numerator,denominator,volume_surge,partial\n2026-W10,2026-03-02,online,4,4,1,false,false\n2026-W10,2026-03-02,retail,4,4,1,false,false\n"
 		if r.status != 200 || string(r.body) != wantCSV || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 			r.header.Get("Content-Disposition") != `attachment; filename="cpo-week-by-sales_channel-2026-03-02-2026-03-08.csv"` {
 			t.Errorf("CSV: %d %v\n%s\nwant\n%s", r.status, r.header, r.body, wantCSV)
@@ -96,7 +96,7 @@ func TestMetricsAPIWithASession(t *testing.T) {
 	s := startSite(t, storetest.Open(t, store.SQLite))
 	v := s.visitor().login("analyst@example.com")
 	r := v.get("/api/v1/metrics?metric=cpo&from=2026-03-16&to=2026-03-22&by=carrier&format=csv")
-	if r.status != 200 || !strings.HasPrefix(string(r.body), "period,start,carrier,cpo,numerator,denominator,partial\n2026-W12,2026-03-16,DHL,") {
+	if r.status != 200 || !strings.HasPrefix(string(r.body), "period,start,carrier,cpo,numerator,denominator,volume_surge,partial\n2026-W12,2026-03-16,DHL,") {
 		t.Errorf("CSV with a session: %d\n%s", r.status, r.body)
 	}
 	// As the CLI: the 12 complete weeks before now (Wednesday 2026-03-25).
