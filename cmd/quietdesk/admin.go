@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"quietdesk/internal/commerce"
 	"quietdesk/internal/decide"
 	"quietdesk/internal/reviewday"
 )
@@ -67,6 +68,14 @@ var settingKeys = map[string]settingKey{
 	"timezone": {help: "IANA time zone; weeks and days are cut in it (UTC until set)", check: func(v string) error {
 		if _, err := time.LoadLocation(v); err != nil {
 			return fmt.Errorf("%q is not a time zone: use an IANA name like Europe/Paris or America/New_York", v)
+		}
+		return nil
+	}},
+	// All of a store's money is in its currency; orders in another are
+	// converted at imported exchange rates or refused (docs/import.md#currency).
+	commerce.CurrencySetting: {help: "ISO 4217 code of the store's currency, like EUR (the first imported order's until set)", check: func(v string) error {
+		if !commerce.ValidCurrency(v) {
+			return fmt.Errorf("%q is not a currency code: write its ISO 4217 code in capitals, like EUR or USD", v)
 		}
 		return nil
 	}},

@@ -17,14 +17,21 @@ var OrderStatuses = []string{"placed", "fulfilled", "cancelled", "test"}
 
 // Order is an order as a brand's systems describe it.
 type Order struct {
-	ExternalID         string
-	Name               string
-	Customer           CustomerRef
-	PlacedAt           time.Time
-	Status             string
-	FulfilledAt        *time.Time
-	CancelledAt        *time.Time
-	Currency           string
+	ExternalID  string
+	Name        string
+	Customer    CustomerRef
+	PlacedAt    time.Time
+	Status      string
+	FulfilledAt *time.Time
+	CancelledAt *time.Time
+	// Currency is the currency the order names, "" for the store's
+	// (docs/import.md#currency).
+	Currency string
+	// OriginalCurrency and FXRate are set when the order came in another
+	// currency than the store's: its amounts, its lines' and its returns'
+	// were multiplied by FXRate (Book.InStoreCurrency).
+	OriginalCurrency   string
+	FXRate             Rate
 	ItemRevenue        domain.Money
 	Discounts          domain.Money
 	ShippingCharged    domain.Money
@@ -58,6 +65,9 @@ func (o *Order) Validate() domain.Problems {
 		o.Status = "placed"
 	}
 	p.OneOf("status", o.Status, OrderStatuses...)
+	if o.Currency != "" && !ValidCurrency(o.Currency) {
+		p.Add("currency", "%q is not a currency code: write its ISO 4217 code, like EUR", o.Currency)
+	}
 	for field, m := range map[string]domain.Money{"item_revenue": o.ItemRevenue, "discounts": o.Discounts, "shipping_charged": o.ShippingCharged, "cogs": o.COGS, "fulfillment_cost": o.FulfillmentCost, "payment_fees": o.PaymentFees} {
 		if m < 0 {
 			p.Add(field, "must not be negative (got %s)", m)
@@ -81,6 +91,11 @@ func (o *Order) hash(customerID int64) int64 {
 		o.ItemRevenue, o.Discounts, o.ShippingCharged, o.COGS, o.FulfillmentCost, o.PaymentFees,
 		o.SalesChannel, o.Campaign, o.DiscountCode, o.Category, o.SKU, o.Country, o.Carrier, o.Warehouse,
 		o.Tags, o.PromisedDeliveryAt, o.DeliveredAt, o.Lines == nil}
+	// Only converted orders hash their rate, so that the orders stored
+	// before there were rates keep their fingerprint.
+	if o.FXRate != "" {
+		parts = append(parts, "fx", o.OriginalCurrency, string(o.FXRate))
+	}
 	for _, l := range o.Lines {
 		parts = append(parts, l.key(), l.SKU, l.Product, l.Category, l.Quantity, l.UnitPrice, l.UnitCost)
 	}
@@ -135,7 +150,7 @@ func existing(ctx context.Context, tx *store.Tx, table string, ids []string) (ma
 const orderColumns = `name, customer_id, placed_at, status, fulfilled_at, cancelled_at, currency,
 	item_revenue, discounts, shipping_charged, cogs, fulfillment_cost, payment_fees,
 	sales_channel, campaign, discount_code, category, sku, country, carrier, warehouse, tags,
-	promised_delivery_at, delivered_at, row_hash`
+	promised_delivery_at, delivered_at, original_currency, fx_rate, row_hash`
 
 func orderArgs(o *Order, customerID int64, h int64) []any {
 	var cust any
@@ -145,7 +160,7 @@ func orderArgs(o *Order, customerID int64, h int64) []any {
 	return []any{o.Name, cust, o.PlacedAt.Unix(), o.Status, domain.UnixOrNil(o.FulfilledAt), domain.UnixOrNil(o.CancelledAt), o.Currency,
 		int64(o.ItemRevenue), int64(o.Discounts), int64(o.ShippingCharged), int64(o.COGS), int64(o.FulfillmentCost), int64(o.PaymentFees),
 		o.SalesChannel, o.Campaign, o.DiscountCode, o.Category, o.SKU, o.Country, o.Carrier, o.Warehouse, o.Tags,
-		domain.UnixOrNil(o.PromisedDeliveryAt), domain.UnixOrNil(o.DeliveredAt), h}
+		domain.UnixOrNil(o.PromisedDeliveryAt), domain.UnixOrNil(o.DeliveredAt), o.OriginalCurrency, string(o.FXRate), h}
 }
 
 // UpsertOrders writes a batch of validated orders, keyed on external id. An
@@ -229,7 +244,7 @@ func UpsertOrders(ctx context.Context, tx *store.Tx, customers *Customers, order
 	return counts, out, nil
 }
 
-const orderColumnCount = 25
+const orderColumnCount = 27
 
 // insertOrderRows inserts new orders (external_id first) many per statement.
 func insertOrderRows(ctx context.Context, tx *store.Tx, rows [][]any) error {
@@ -271,23 +286,28 @@ func OrderIDs(ctx context.Context, tx *store.Tx, externalIDs []string) (map[stri
 }
 
 // UpsertLines writes order lines keyed on (order, line key). Lines of orders
-// that are not stored are an error naming the order.
+// that are not stored are an error naming the order. A line's prices are
+// in its order's own currency: they are converted at the order's rate.
 func UpsertLines(ctx context.Context, tx *store.Tx, lines []OrderLine) (store.Counts, error) {
 	var counts store.Counts
 	ext := make([]string, len(lines))
 	for i := range lines {
 		ext[i] = lines[i].OrderExternalID
 	}
-	ids, err := OrderIDs(ctx, tx, ext)
+	refs, err := orderRefs(ctx, tx, ext)
 	if err != nil {
 		return counts, err
 	}
 	for i := range lines {
-		l := &lines[i]
-		oid, ok := ids[l.OrderExternalID]
+		l := lines[i] // a copy: the caller's line keeps its own amounts
+		ref, ok := refs[l.OrderExternalID]
 		if !ok {
 			return counts, domain.Errorf(domain.EInvalid, "order_id %q is not a known order: import the orders first", l.OrderExternalID)
 		}
+		if err := convertAll(ref.rate, &l.UnitPrice, &l.UnitCost); err != nil {
+			return counts, domain.Errorf(domain.EInvalid, "order %s line %s: %v", l.OrderExternalID, l.key(), err)
+		}
+		oid := ref.id
 		var qty, price, cost int64
 		var sku, product, category string
 		err := tx.QueryRow(ctx, `SELECT sku, product, category, quantity, unit_price, unit_cost FROM order_lines WHERE order_id = ? AND line_key = ?`, oid, l.key()).
@@ -301,7 +321,7 @@ func UpsertLines(ctx context.Context, tx *store.Tx, lines []OrderLine) (store.Co
 		default:
 			counts.Created++
 		}
-		if err := writeLine(ctx, tx, oid, l); err != nil {
+		if err := writeLine(ctx, tx, oid, &l); err != nil {
 			return counts, err
 		}
 	}

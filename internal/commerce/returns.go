@@ -40,7 +40,9 @@ func (r *Return) Validate() domain.Problems {
 var returnTable = store.Keyed{Table: "returns", Key: "external_id",
 	Columns: []string{"order_id", "returned_at", "refund_amount", "return_shipping_cost", "restocked_cogs", "reason"}}
 
-// UpsertReturns writes returns keyed on their external id.
+// UpsertReturns writes returns keyed on their external id. A return's
+// amounts are in its order's own currency: they are converted at the
+// order's rate.
 func UpsertReturns(ctx context.Context, tx *store.Tx, returns []Return) (store.Counts, error) {
 	var counts store.Counts
 	ext := make([]string, len(returns))
@@ -49,7 +51,7 @@ func UpsertReturns(ctx context.Context, tx *store.Tx, returns []Return) (store.C
 		ext[i] = returns[i].OrderExternalID
 		rids[i] = returns[i].ExternalID
 	}
-	orderIDs, err := OrderIDs(ctx, tx, ext)
+	orders, err := orderRefs(ctx, tx, ext)
 	if err != nil {
 		return counts, err
 	}
@@ -58,9 +60,13 @@ func UpsertReturns(ctx context.Context, tx *store.Tx, returns []Return) (store.C
 		return counts, err
 	}
 	for _, r := range returns {
-		oid, ok := orderIDs[r.OrderExternalID]
+		order, ok := orders[r.OrderExternalID]
 		if !ok {
 			return counts, domain.Errorf(domain.EInvalid, "return %s: order_id %q is not a known order: import the orders first", r.ExternalID, r.OrderExternalID)
+		}
+		oid := order.id
+		if err := convertAll(order.rate, &r.RefundAmount, &r.ReturnShippingCost, &r.RestockedCOGS); err != nil {
+			return counts, domain.Errorf(domain.EInvalid, "return %s: %v", r.ExternalID, err)
 		}
 		h := domain.Hash(oid, r.ReturnedAt, r.RefundAmount, r.ReturnShippingCost, r.RestockedCOGS, r.Reason)
 		_, outcome, err := returnTable.Write(ctx, tx, have, r.ExternalID, h,

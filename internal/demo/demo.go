@@ -170,6 +170,10 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	if err := db.SetSetting(ctx, "timezone", TimeZone); err != nil {
 		return sum, err
 	}
+	// The brand sells in euros: its store's one currency.
+	if err := db.SetSetting(ctx, commerce.CurrencySetting, Currency); err != nil {
+		return sum, err
+	}
 	if err := mark(ctx, db, sum); err != nil {
 		return sum, err
 	}

@@ -100,6 +100,9 @@ type StoredOrder struct {
 	PlacedAt time.Time
 	// Charged is item revenue plus shipping charged.
 	Charged domain.Money
+	// FXRate is the rate the order's amounts were converted at, "" when
+	// it came in the store's currency. Its returns are in its currency.
+	FXRate commerce.Rate
 }
 
 // checkReturn holds a return to its order. Days are compared, in the
@@ -111,7 +114,14 @@ func checkReturn(rec any, o StoredOrder, loc *time.Location) domain.Problems {
 		p.Add("returned_at", "%s is before order %s was placed (%s): a return comes after its order",
 			x.ReturnedAt.In(loc).Format("2006-01-02 15:04"), x.OrderExternalID, o.PlacedAt.In(loc).Format("2006-01-02 15:04"))
 	}
-	checkRefund(&p, x.RefundAmount, o.Charged, x.OrderExternalID)
+	// Charged is stored in the store's currency; the refund is compared
+	// as it will be stored.
+	refund, err := o.FXRate.Convert(x.RefundAmount)
+	if err != nil {
+		p.Add("refund_amount", "%v", err)
+		return p
+	}
+	checkRefund(&p, refund, o.Charged, x.OrderExternalID)
 	return p
 }
 
@@ -128,18 +138,19 @@ func StoredOrders(ctx context.Context, db *store.DB, ids []string) (map[string]S
 			for i, id := range part {
 				args[i] = id
 			}
-			rows, err := tx.Query(ctx, `SELECT external_id, placed_at, item_revenue + shipping_charged FROM orders WHERE external_id IN (`+store.Placeholders(len(part))+`)`, args...)
+			rows, err := tx.Query(ctx, `SELECT external_id, placed_at, item_revenue + shipping_charged, fx_rate FROM orders WHERE external_id IN (`+store.Placeholders(len(part))+`)`, args...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var id string
 				var placed, charged int64
-				if err := rows.Scan(&id, &placed, &charged); err != nil {
+				var rate commerce.Rate
+				if err := rows.Scan(&id, &placed, &charged, &rate); err != nil {
 					rows.Close()
 					return err
 				}
-				out[id] = StoredOrder{PlacedAt: time.Unix(placed, 0), Charged: domain.Money(charged)}
+				out[id] = StoredOrder{PlacedAt: time.Unix(placed, 0), Charged: domain.Money(charged), FXRate: rate}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {

@@ -74,7 +74,8 @@ var ErrRejected = errors.New("rows rejected")
 //
 // It reads the file twice. The first pass parses and checks every row —
 // text encoding and width, formats, date ranges, required fields, duplicate
-// ids, references to orders and the rules against them — without writing.
+// ids, references to orders and the rules against them, and the rules
+// against the store (an order's currency) — without writing.
 // The second pass writes the good rows in batched transactions.
 // So a file with a bad row changes nothing (unless SkipBad is set), a
 // killed import loses at most the batch in flight, and running it again
@@ -138,6 +139,13 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		return sum, err
 	}
 	sum.Format = format.Name
+	// The check against the store, for the format's records.
+	var againstStore func(rec any) (domain.Problems, error)
+	if format.Kind.AgainstStore != nil {
+		if againstStore, err = format.Kind.AgainstStore(ctx, db); err != nil {
+			return sum, fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	bad := map[int]bool{}
 	var rejects []RowError
 	reject := func(e RowError) {
@@ -199,6 +207,15 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		}
 		if item.Key != "" {
 			dups.add(keyHash(item.Key))
+		}
+		if againstStore != nil && len(item.Problems) == 0 {
+			problems, err := againstStore(item.Record)
+			if err != nil {
+				return sum, fmt.Errorf("%s: %w", path, err)
+			}
+			for _, p := range problems {
+				reject(RowError{File: path, Line: item.Line, Column: p.Field, Reason: p.Reason})
+			}
 		}
 		if kind.OrderRef != nil && len(item.Problems) == 0 {
 			if id := kind.OrderRef(item.Record); id != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"quietdesk/internal/clock"
 	"sort"
+	"strings"
 	"time"
 
 	"quietdesk/internal/actions"
@@ -33,6 +34,13 @@ type Kind struct {
 	// AgainstOrder, when set, checks a record against the stored order its
 	// OrderRef names, in the store's zone (a return dated before its order).
 	AgainstOrder func(rec any, o StoredOrder, loc *time.Location) domain.Problems
+	// AgainstStore, when set, starts the check of records against the
+	// store beyond their order (an order's currency against the store's
+	// and its exchange rates). The file import makes one for its checking
+	// pass and gives it every record without problems, in file order, so
+	// it can remember what earlier records settle (the first currency of
+	// a store that has none). An error of its own refuses the whole file.
+	AgainstStore func(ctx context.Context, db *store.DB) (func(rec any) (domain.Problems, error), error)
 	// Write stores a batch of parsed, valid records in one transaction.
 	Write func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error)
 	// Prepare, when set, does a batch's work that needs no transaction
@@ -100,7 +108,7 @@ var Orders = register(&Kind{
 		o := &commerce.Order{
 			ExternalID: r.str("order_id"), Name: r.str("order_name"), Customer: customerRef(r),
 			PlacedAt: r.when("placed_at"), Status: r.lower("status"), FulfilledAt: r.optWhen("fulfilled_at"), CancelledAt: r.optWhen("cancelled_at"),
-			Currency: r.str("currency"), ItemRevenue: r.money("item_revenue"), Discounts: r.money("discounts"), ShippingCharged: r.money("shipping_charged"),
+			Currency: strings.ToUpper(r.str("currency")), ItemRevenue: r.money("item_revenue"), Discounts: r.money("discounts"), ShippingCharged: r.money("shipping_charged"),
 			COGS: r.money("cogs"), FulfillmentCost: r.money("fulfillment_cost"), PaymentFees: r.money("payment_fees"),
 			SalesChannel: r.str("sales_channel"), Campaign: r.str("campaign"), DiscountCode: r.str("discount_code"), Category: r.str("category"),
 			SKU: r.str("sku"), Country: r.str("country"), Carrier: r.str("carrier"), Warehouse: r.str("warehouse"), Tags: r.str("tags"),
@@ -117,10 +125,13 @@ var Orders = register(&Kind{
 		}
 		return finish(o, r)
 	},
-	Write: WriteOrders,
+	AgainstStore: checkOrderCurrency,
+	Write:        writeOrders,
 })
 
 // WriteOrders stores orders and re-links the contacts they may now explain.
+// It stores the amounts as they are: the orders kind's writer puts them in
+// the store's currency first (currency.go).
 func WriteOrders(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
 	orders := make([]commerce.Order, len(recs))
 	refs := make([]string, 0, 2*len(recs))

@@ -55,18 +55,20 @@ type shopifyOrder struct {
 	Refund *commerce.Return
 }
 
-// writeShopifyOrders writes the orders, then their refunds in the same
-// transaction (a return needs its order stored). The counts include the
-// refunds, so that a re-export with a new refund does not say "unchanged".
+// writeShopifyOrders writes the orders in the store's currency, then their
+// refunds in the same transaction (a return needs its order stored, and is
+// converted at its order's rate). The counts include the refunds, so that
+// a re-export with a new refund does not say "unchanged".
 func writeShopifyOrders(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
-	orders := make([]any, len(recs))
 	var refunds []commerce.Return
-	for i, r := range recs {
-		so := r.(*shopifyOrder)
-		orders[i] = &so.Order
-		if so.Refund != nil {
+	for _, r := range recs {
+		if so := r.(*shopifyOrder); so.Refund != nil {
 			refunds = append(refunds, *so.Refund)
 		}
+	}
+	orders, err := inStoreCurrency(ctx, tx, recs)
+	if err != nil {
+		return store.Counts{}, err
 	}
 	counts, err := WriteOrders(ctx, tx, env, orders)
 	if err != nil || len(refunds) == 0 {
@@ -134,7 +136,7 @@ func (s *shopifySource) Next() (Item, error) {
 
 // shopifyFields names Shopify's columns for the order fields Validate checks.
 var shopifyFields = map[string]string{
-	"order_id": "Id", "placed_at": "Created at", "fulfilled_at": "Fulfilled at", "status": "Fulfillment Status",
+	"order_id": "Id", "placed_at": "Created at", "fulfilled_at": "Fulfilled at", "status": "Fulfillment Status", "currency": "Currency",
 	"item_revenue": "Lineitem price", "discounts": "Discount Amount", "shipping_charged": "Shipping",
 	"return_id": "Id", "returned_at": "Created at", "refund_amount": "Refunded Amount",
 }

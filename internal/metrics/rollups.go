@@ -36,79 +36,128 @@ func (f *facts) pointers() []any {
 // Refresh brings the rollup up to date: it recomputes the days that writes
 // have touched since the last refresh, or everything when a change reaches
 // every day (a rate, a team, the time zone) or the rollup was never built.
-// It holds the write lock while it works (on PostgreSQL, the lock of
-// metric_dirty), so no write can slip between reading the dirty days and
-// clearing them.
+//
+// Days are recomputed without holding the writer, so writes go on
+// meanwhile: their marks are moved to metric_refreshing in a short
+// transaction, the days computed from the raw rows, and written with the
+// marks cleared in another. A write in between marks its days again, and
+// the next refresh redoes them. Everything at once is rebuilt in one
+// transaction, holding the writer (on PostgreSQL, the lock of
+// metric_dirty): it is rare, and half a rebuilt rollup would mislead.
 func (e *Engine) Refresh(ctx context.Context) error {
-	// A cheap look first: most queries find nothing to do.
-	var pending int
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM metric_dirty`).Scan(&pending); err != nil {
+	// A cheap look first: most calls find nothing to do.
+	buckets, all, err := e.dirty(ctx)
+	if err != nil || len(buckets) == 0 {
 		return err
-	}
-	if pending == 0 {
-		return nil
 	}
 	loc, err := store.TimeZone(ctx, e.DB)
 	if err != nil {
 		return err
 	}
+	if all {
+		return e.rebuildAll(ctx, loc)
+	}
+	// Claim the marks.
+	if err := e.DB.WriteTx(ctx, func(tx *store.Tx) error {
+		if tx.DB().Dialect == store.Postgres {
+			if _, err := tx.Exec(ctx, `LOCK TABLE metric_dirty IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO metric_refreshing (bucket) SELECT bucket FROM metric_dirty WHERE true ON CONFLICT (bucket) DO NOTHING`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM metric_dirty WHERE bucket IN (SELECT bucket FROM metric_refreshing)`)
+		return err
+	}); err != nil {
+		return err
+	}
+	claimed, err := e.refreshing(ctx)
+	if err != nil || len(claimed) == 0 {
+		return err
+	}
+	for _, r := range dayRuns(claimed, loc) {
+		// Four weeks at a time keeps memory flat however long the run.
+		for from := r[0]; !from.After(r[1]); {
+			to := time.Date(from.Year(), from.Month(), from.Day()+27, 0, 0, 0, 0, loc)
+			if to.After(r[1]) {
+				to = r[1]
+			}
+			rows, err := e.dayRows(ctx, loc, from, to)
+			if err != nil {
+				return err
+			}
+			if err := e.DB.WriteTx(ctx, func(tx *store.Tx) error { return writeDays(ctx, tx, from, to, rows) }); err != nil {
+				return err
+			}
+			from = nextMidnight(to)
+		}
+	}
+	_, err = e.DB.Exec(ctx, `DELETE FROM metric_refreshing WHERE bucket IN (`+store.Placeholders(len(claimed))+`)`, anyOf(claimed)...)
+	return err
+}
+
+// rebuildAll recomputes the whole rollup in one transaction.
+func (e *Engine) rebuildAll(ctx context.Context, loc *time.Location) error {
 	return e.DB.WriteTx(ctx, func(tx *store.Tx) error {
 		if tx.DB().Dialect == store.Postgres {
 			if _, err := tx.Exec(ctx, `LOCK TABLE metric_dirty IN EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
-		rows, err := tx.Query(ctx, `SELECT bucket FROM metric_dirty`)
+		first, last, ok, err := e.dataSpan(ctx, loc)
 		if err != nil {
 			return err
 		}
-		var buckets []int64
-		all := false
-		for rows.Next() {
-			var b int64
-			if err := rows.Scan(&b); err != nil {
-				rows.Close()
-				return err
+		if _, err := tx.Exec(ctx, `DELETE FROM metric_days`); err != nil {
+			return err
+		}
+		for from := first; ok && !from.After(last); {
+			to := time.Date(from.Year(), from.Month(), from.Day()+27, 0, 0, 0, 0, loc)
+			if to.After(last) {
+				to = last
 			}
-			all = all || b < 0
-			buckets = append(buckets, b)
-		}
-		rows.Close()
-		if len(buckets) == 0 {
-			return nil
-		}
-		var runs [][2]time.Time
-		if all {
-			first, last, ok, err := e.dataSpan(ctx, loc)
+			rows, err := e.dayRows(ctx, loc, from, to)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM metric_days`); err != nil {
+			if err := writeDays(ctx, tx, from, to, rows); err != nil {
 				return err
 			}
-			if ok {
-				runs = [][2]time.Time{{first, last}}
-			}
-		} else {
-			runs = dayRuns(buckets, loc)
+			from = nextMidnight(to)
 		}
-		for _, r := range runs {
-			// Four weeks at a time keeps memory flat however long the
-			// history (every cut of every day is held until written).
-			for from := r[0]; !from.After(r[1]); {
-				to := time.Date(from.Year(), from.Month(), from.Day()+27, 0, 0, 0, 0, loc)
-				if to.After(r[1]) {
-					to = r[1]
-				}
-				if err := e.rebuildDays(ctx, tx, loc, from, to); err != nil {
-					return err
-				}
-				from = nextMidnight(to)
-			}
+		if _, err := tx.Exec(ctx, `DELETE FROM metric_refreshing`); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM metric_dirty`)
 		return err
 	})
+}
+
+// refreshing reads the buckets a refresh has claimed (metric_refreshing).
+func (e *Engine) refreshing(ctx context.Context) ([]int64, error) {
+	rows, err := e.DB.Query(ctx, `SELECT bucket FROM metric_refreshing`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var b int64
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func anyOf(xs []int64) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // Rebuild recomputes the whole rollup (quietdesk metrics rebuild).
@@ -203,14 +252,12 @@ func (e *Engine) dataSpan(ctx context.Context, loc *time.Location) (first, last 
 	return
 }
 
-// rebuildDays replaces the facts of the local days from..to, every cut.
-func (e *Engine) rebuildDays(ctx context.Context, tx *store.Tx, loc *time.Location, from, to time.Time) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM metric_days WHERE day >= ? AND day <= ?`, from.Format(dateLayout), to.Format(dateLayout)); err != nil {
-		return err
-	}
+// dayRows computes the rollup rows of the local days from..to, every cut,
+// from the raw rows. It reads only.
+func (e *Engine) dayRows(ctx context.Context, loc *time.Location, from, to time.Time) ([][]any, error) {
 	l := newLoader(e.DB, loc, from, to, rolledDims, e.window())
 	if err := l.everything(ctx); err != nil {
-		return fmt.Errorf("roll up the days from %s to %s: %w", from.Format(dateLayout), to.Format(dateLayout), err)
+		return nil, fmt.Errorf("roll up the days from %s to %s: %w", from.Format(dateLayout), to.Format(dateLayout), err)
 	}
 	var rows [][]any
 	for _, dim := range rolledDims {
@@ -219,6 +266,14 @@ func (e *Engine) rebuildDays(ctx context.Context, tx *store.Tx, loc *time.Locati
 				rows = append(rows, append([]any{dim, g, day}, f.fields()...))
 			}
 		}
+	}
+	return rows, nil
+}
+
+// writeDays replaces the rollup's local days from..to with rows.
+func writeDays(ctx context.Context, tx *store.Tx, from, to time.Time, rows [][]any) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM metric_days WHERE day >= ? AND day <= ?`, from.Format(dateLayout), to.Format(dateLayout)); err != nil {
+		return err
 	}
 	return store.InsertRows(ctx, tx, "metric_days", append([]string{"dim", "grp", "day"}, factColumns...), rows, "")
 }
@@ -295,10 +350,10 @@ func (e *Engine) current(ctx context.Context, q Query, loc *time.Location, from,
 	return data, 0, nil
 }
 
-// dirty reads the UTC day buckets waiting for Refresh; all means the
-// whole rollup is to be rebuilt.
+// dirty reads the UTC day buckets not rolled up yet: marked by writes, or
+// being recomputed; all means the whole rollup is to be rebuilt.
 func (e *Engine) dirty(ctx context.Context) (buckets []int64, all bool, err error) {
-	rows, err := e.DB.Query(ctx, `SELECT bucket FROM metric_dirty`)
+	rows, err := e.DB.Query(ctx, `SELECT bucket FROM metric_dirty UNION SELECT bucket FROM metric_refreshing`)
 	if err != nil {
 		return nil, false, err
 	}

@@ -299,3 +299,28 @@ func TestLargeStoreReadsSayWhatIsBehind(t *testing.T) {
 		}
 	})
 }
+
+// A refresh that died after claiming its days leaves them in
+// metric_refreshing: reads still treat them as not rolled up, and the next
+// refresh redoes them.
+func TestDaysOfADeadRefreshAreRedone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", []string{"D1,2026-03-02 10:00:00,100"})
+		if err := metrics.NewEngine(db, clocktest.Clock()).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", []string{"D2,2026-03-03 10:00:00,100"})
+		// The claim of a refresh that then died.
+		for _, q := range []string{`INSERT INTO metric_refreshing (bucket) SELECT bucket FROM metric_dirty WHERE true ON CONFLICT (bucket) DO NOTHING`, `DELETE FROM metric_dirty`} {
+			if _, err := db.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameAnswers(t, db, "a refresh that died after claiming its days")
+		var left int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM metric_refreshing`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("%d claimed days left after the next refresh (%v)", left, err)
+		}
+	})
+}

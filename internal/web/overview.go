@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -10,8 +11,10 @@ import (
 	"quietdesk/internal/store"
 )
 
-// overviewMetrics are the Overview's cards, in order.
-var overviewMetrics = []string{"cpo", "support_cost_per_order", "contribution_per_order", "contact_rate", "self_service_rate"}
+// overviewMetrics are the Overview's cards, in order. The headline CPO is
+// lag-adjusted: a week's orders bring contacts for days after it, so its
+// period CPO reads low, and lowest in a surge (docs/metrics.md#lag-adjustment).
+var overviewMetrics = []string{"cpo_lag_adjusted", "support_cost_per_order", "contribution_per_order", "contact_rate", "self_service_rate"}
 
 // trendWeeks is how far back the Overview's charts reach.
 const trendWeeks = 26
@@ -38,9 +41,15 @@ type overviewCard struct {
 	Detail   string // numerator and denominator
 	Maturing bool   // an order-cohort figure whose attribution window is still open
 	Adjusted string // how much of a return-adjusted figure is estimated
-	Chart    *chartData
-	CSV      string
-	Error    string // the query was refused; why
+	// Orders is the week's orders, beside every per-order figure; Surge
+	// flags a week whose orders are far outside their normal range.
+	Orders string
+	Surge  bool
+	// Also is the period CPO beside the lag-adjusted one.
+	Also  string
+	Chart *chartData
+	CSV   string
+	Error string // the query was refused; why
 }
 
 // home answers GET /: the Overview for those who see dashboards, the desk
@@ -94,7 +103,21 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *auth.Ses
 			c.Value = m.format(cur.Value)
 			c.Change, c.Trend = m.change(cur.Value, prev.Value)
 			c.Detail = detail(cur)
+			c.Surge = cur.VolumeSurge
 			c.Maturing = cur.Mature != nil && !*cur.Mature
+			if name == "cpo_lag_adjusted" {
+				c.Maturing = false // said by the estimate instead
+				c.Orders = thousands(cur.Denominator, 0) + " orders"
+				if e := cur.EstimatedContacts; e != nil && *e > 0 {
+					c.Detail = fmt.Sprintf("%s contacts + %s still to come (estimated) ÷ %s orders", thousands(cur.Numerator-*e, 0), thousands(*e, 0), thousands(cur.Denominator, 0))
+				}
+				if period, err := s.run(r.Context(), metrics.Query{Metric: "cpo", From: d.From, To: d.To, Grain: "week"}); err == nil && len(period.Rows) > 0 {
+					p := period.Rows[len(period.Rows)-1]
+					c.Also = fmt.Sprintf("period CPO %s (%s)", m.format(p.Value), detail(p))
+				}
+			} else if m.Side != metrics.SideDemand && m.Format != "percent" && cur.Orders > 0 {
+				c.Orders = thousands(cur.Orders, 0) + " orders"
+			}
 			if q.ReturnAdjusted {
 				c.Adjusted = "return-adjusted"
 				if e := cur.EstimatedReturns; e != nil && *e != 0 {

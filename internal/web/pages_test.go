@@ -242,7 +242,9 @@ func TestOverview(t *testing.T) {
 	body := v.page("/", http.StatusOK)
 	mustContain(t, body, "week 2026-W12, 2026-03-16 to 2026-03-22", "Contacts per order", "Support cost per order",
 		"Contribution per order", "Contact rate", "Self-service rate", "vs week before", `data-chart="`,
-		`href="/api/v1/metrics?format=csv&amp;from=2025-09-22&amp;grain=week&amp;metric=cpo&amp;to=2026-03-22"`, `href="/?week=2026-W11"`)
+		`href="/api/v1/metrics?format=csv&amp;from=2025-09-22&amp;grain=week&amp;metric=cpo_lag_adjusted&amp;to=2026-03-22"`, `href="/?week=2026-W11"`,
+		// The headline CPO is lag-adjusted, with its orders and the period CPO beside it.
+		"Contacts per order (lag-adjusted)", `<p class="orders">`, "period CPO ")
 	if n := strings.Count(body, `class="chart"`); n != 5 {
 		t.Errorf("%d charts, want 5", n)
 	}
