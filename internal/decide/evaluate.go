@@ -83,6 +83,7 @@ type series struct {
 	values   []*float64
 	orders   []float64
 	num, den []float64
+	surge    []bool // weeks of a volume surge (metrics.IsSurge)
 }
 
 // weeklySeries fetches a guardrail's metric for the weeks first..last, by
@@ -111,11 +112,11 @@ func (d *Decider) weeklySeries(ctx context.Context, g Guardrail, first, last Wee
 		}
 		s := out[group]
 		if s == nil {
-			s = &series{values: make([]*float64, n), orders: make([]float64, n), num: make([]float64, n), den: make([]float64, n)}
+			s = &series{values: make([]*float64, n), orders: make([]float64, n), num: make([]float64, n), den: make([]float64, n), surge: make([]bool, n)}
 			out[group] = s
 		}
 		if i, ok := index[r.Period]; ok {
-			s.values[i], s.orders[i], s.num[i], s.den[i] = r.Value, r.Orders, r.Numerator, r.Denominator
+			s.values[i], s.orders[i], s.num[i], s.den[i], s.surge[i] = r.Value, r.Orders, r.Numerator, r.Denominator, r.VolumeSurge
 		}
 	}
 	return out, nil

@@ -77,6 +77,12 @@ func (r WeeklyReview) Markdown() string {
 			dir = "better"
 		}
 		p("- **%s** %s → %s (%+s, z = %.1f, %s)", m.Metric, num(m.Previous), num(m.Value), num(m.Change), m.Z, dir)
+		if m.Why != "" {
+			p(": %s", m.Why)
+		}
+		if m.VolumeSurge {
+			p(" (a volume-surge week: orders far outside their normal range)")
+		}
 		if m.By != "" && len(m.Drivers) > 0 {
 			var parts []string
 			for _, dr := range m.Drivers {

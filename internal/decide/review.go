@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
@@ -56,14 +57,20 @@ type Campaign struct {
 
 // Move is a metric whose week-over-week change is beyond noise.
 type Move struct {
-	Metric   string   `json:"metric"`
-	Value    float64  `json:"value"`
-	Previous float64  `json:"previous"`
-	Change   float64  `json:"change"`
-	Z        float64  `json:"z"`
-	Better   bool     `json:"better"`
-	By       string   `json:"by,omitempty"`
-	Drivers  []Driver `json:"drivers"`
+	Metric   string  `json:"metric"`
+	Value    float64 `json:"value"`
+	Previous float64 `json:"previous"`
+	Change   float64 `json:"change"`
+	Z        float64 `json:"z"`
+	Better   bool    `json:"better"`
+	// Why tells the move as the moves of its numerator and denominator:
+	// "orders +89%, contacts +41%: CPO fell because orders rose faster".
+	Why string `json:"why,omitempty"`
+	// VolumeSurge says the week's orders were far outside their normal
+	// range: a per-order figure moved with its denominator.
+	VolumeSurge bool     `json:"volume_surge,omitempty"`
+	By          string   `json:"by,omitempty"`
+	Drivers     []Driver `json:"drivers"`
 }
 
 // Driver is one cohort's part of a metric's change; the parts of every
@@ -109,13 +116,18 @@ type Series struct {
 	Metric string     `json:"metric"`
 	Weeks  []string   `json:"weeks"`
 	Values []*float64 `json:"values"`
+	// The terms of each week's value, and whether the week was a volume
+	// surge.
+	num, den []float64
+	surge    []bool
 }
 
 // reviewMetrics are the metrics whose moves the review looks for, the
-// headline ones first.
-// (Order-cohort metrics such as contact_rate are left out: their latest
-// weeks are not mature, so they always seem to fall.)
-var reviewMetrics = []string{"cpo", "support_cost_per_order", "contribution_per_order", "self_service_rate",
+// headline ones first: the lag-adjusted CPO, whose recent weeks count the
+// contacts still to come, then the period CPO.
+// (Other order-cohort metrics such as contact_rate are left out: their
+// latest weeks are not mature, so they always seem to fall.)
+var reviewMetrics = []string{"cpo_lag_adjusted", "cpo", "support_cost_per_order", "contribution_per_order", "self_service_rate",
 	"return_cost_ratio", "variable_cost_ratio", "repeat_contact_rate", "first_contact_resolution", "orders", "contacts"}
 
 // driverDimensions are where the review looks for the cohorts behind a
@@ -157,12 +169,16 @@ func (d *Decider) Review(ctx context.Context, week Week) (WeeklyReview, error) {
 		if err != nil {
 			return r, err
 		}
-		if slices.Contains([]string{"cpo", "support_cost_per_order", "contribution_per_order", "self_service_rate"}, m) {
+		if slices.Contains([]string{"cpo_lag_adjusted", "support_cost_per_order", "contribution_per_order", "self_service_rate"}, m) {
 			r.Series = append(r.Series, s)
 		}
 		move, ok := moved(m, s.Values)
 		if !ok {
 			continue
+		}
+		if n := len(s.Values); n >= 2 && s.num != nil {
+			move.Why = explain(m, s.num[n-2], s.den[n-2], s.num[n-1], s.den[n-1])
+			move.VolumeSurge = s.surge[n-1]
 		}
 		if err := d.drivers(ctx, &move, week); err != nil {
 			return r, err
@@ -189,11 +205,43 @@ func (d *Decider) storeSeries(ctx context.Context, metric string, first, last We
 		s.Weeks = append(s.Weeks, first.Add(i).String())
 	}
 	if one := all[""]; one != nil {
-		s.Values = one.values
+		s.Values, s.num, s.den, s.surge = one.values, one.num, one.den, one.surge
 	} else {
 		s.Values = make([]*float64, n)
 	}
 	return s, nil
+}
+
+// explain tells a ratio's move as the moves of its terms: "orders +89%,
+// contacts +41%: contacts per order fell because orders rose faster". A
+// per-order figure that falls in a surge of orders has not improved; the
+// words make that plain. Empty for metrics that are not ratios.
+func explain(metric string, n0, d0, n1, d1 float64) string {
+	def, _ := metrics.Lookup(metric)
+	if def.Numerator == "" || n0 == 0 || d0 == 0 {
+		return ""
+	}
+	nc, dc := n1/n0-1, d1/d0-1
+	verb := func(c float64) string {
+		if c >= 0 {
+			return "rose"
+		}
+		return "fell"
+	}
+	way := "rose"
+	if n1/d1 < n0/d0 {
+		way = "fell"
+	}
+	var because string
+	switch {
+	case (nc >= 0) != (dc >= 0):
+		because = fmt.Sprintf("%s %s while %s %s", def.Numerator, verb(nc), def.Denominator, verb(dc))
+	case math.Abs(dc) > math.Abs(nc):
+		because = fmt.Sprintf("%s %s faster than %s", def.Denominator, verb(dc), def.Numerator)
+	default:
+		because = fmt.Sprintf("%s %s faster than %s", def.Numerator, verb(nc), def.Denominator)
+	}
+	return fmt.Sprintf("%s %+.0f%%, %s %+.0f%%: %s %s because %s", def.Denominator, dc*100, def.Numerator, nc*100, strings.ToLower(def.Label), way, because)
 }
 
 // moved tests the last change of a series against the trailing changes.

@@ -108,3 +108,4 @@ func TestReviewShowsTheProgramAsOfItsWeek(t *testing.T) {
 		}
 	})
 }
+

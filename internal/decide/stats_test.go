@@ -77,3 +77,22 @@ func TestMannKendall(t *testing.T) {
 		t.Errorf("P(|S| ≥ 0) = %v", p)
 	}
 }
+
+// A move is told as the moves of its terms, so a CPO that fell in a surge
+// of orders reads as the orders' doing, not a win.
+func TestExplainTellsNumeratorAndDenominator(t *testing.T) {
+	for _, c := range []struct {
+		metric         string
+		n0, d0, n1, d1 float64
+		want           string
+	}{
+		{"cpo", 436, 2166, 616, 4105, "orders +90%, contacts +41%: contacts per order fell because orders rose faster than contacts"},
+		{"cpo", 400, 2000, 520, 2000, "orders +0%, contacts +30%: contacts per order rose because contacts rose faster than orders"},
+		{"support_cost_per_order", 1000, 2000, 900, 2200, "orders +10%, support cost -10%: support cost per order fell because support cost fell while orders rose"},
+		{"orders", 10, 1, 20, 1, ""},
+	} {
+		if got := explain(c.metric, c.n0, c.d0, c.n1, c.d1); got != c.want {
+			t.Errorf("%s: %q, want %q", c.metric, got, c.want)
+		}
+	}
+}

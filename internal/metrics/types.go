@@ -31,6 +31,10 @@ type Def struct {
 	// Count metrics count events (contacts) per unit: a cohort's weekly
 	// value carries Poisson noise that a threshold is tested against.
 	Count bool
+	// Numerator and Denominator name the terms of a ratio for people
+	// ("contacts", "orders"), so a move can be told as the move of each;
+	// empty for counts and sums.
+	Numerator, Denominator string
 }
 
 // Sides of Def.Side.
@@ -47,22 +51,22 @@ const (
 var Defs = []Def{
 	{Name: "orders", Label: "Orders", Format: "count", Worse: -1, Side: SideOrder},
 	{Name: "contacts", Label: "Contacts", Format: "count", Worse: +1, Side: SideContact},
-	{Name: "cpo", Label: "Contacts per order", Format: "ratio", Worse: +1, Side: SideContact, Count: true},
-	{Name: "cpo_cohort", Label: "Contacts per order (order cohort)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
-	{Name: "cpo_lag_adjusted", Label: "Contacts per order (lag-adjusted)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
-	{Name: "contact_rate", Label: "Contact rate", Format: "percent", Worse: +1, Side: SideOrder, Cohort: true, Count: true},
+	{Name: "cpo", Label: "Contacts per order", Format: "ratio", Worse: +1, Side: SideContact, Count: true, Numerator: "contacts", Denominator: "orders"},
+	{Name: "cpo_cohort", Label: "Contacts per order (order cohort)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true, Numerator: "contacts of those orders", Denominator: "orders"},
+	{Name: "cpo_lag_adjusted", Label: "Contacts per order (lag-adjusted)", Format: "ratio", Worse: +1, Side: SideOrder, Cohort: true, Count: true, Numerator: "contacts (with those still to come)", Denominator: "orders"},
+	{Name: "contact_rate", Label: "Contact rate", Format: "percent", Worse: +1, Side: SideOrder, Cohort: true, Count: true, Numerator: "orders with a contact", Denominator: "orders"},
 	{Name: "demand", Label: "Demand", Format: "count", Worse: 0, Side: SideDemand},
-	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent", Worse: -1, Side: SideDemand},
+	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent", Worse: -1, Side: SideDemand, Numerator: "self-service resolutions", Denominator: "demand"},
 	{Name: "support_cost", Label: "Support cost", Format: "money", Worse: +1, Side: SideContact},
-	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money", Worse: +1, Side: SideContact},
+	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money", Worse: +1, Side: SideContact, Numerator: "support cost", Denominator: "orders"},
 	{Name: "net_revenue", Label: "Net revenue", Format: "money", Worse: -1, Side: SideOrder},
 	{Name: "returns_cost", Label: "Returns cost", Format: "money", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
-	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money", Worse: -1, Side: SideOrder, ReturnAdjustable: true},
-	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
-	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
-	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent", Worse: -1, Side: SideOwner},
-	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent", Worse: +1, Side: SideContact, Count: true},
-	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent", Worse: -1, Side: SideConversation},
+	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money", Worse: -1, Side: SideOrder, ReturnAdjustable: true, Numerator: "contribution", Denominator: "orders"},
+	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "returns cost", Denominator: "net revenue"},
+	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "variable cost", Denominator: "net revenue"},
+	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent", Worse: -1, Side: SideOwner, Numerator: "actions done on time", Denominator: "actions due"},
+	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent", Worse: +1, Side: SideContact, Count: true, Numerator: "repeat contacts", Denominator: "contacts"},
+	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent", Worse: -1, Side: SideConversation, Numerator: "conversations closed after one contact", Denominator: "conversations closed"},
 }
 
 // Lookup returns a metric's definition.
