@@ -108,4 +108,3 @@ func TestReviewShowsTheProgramAsOfItsWeek(t *testing.T) {
 		}
 	})
 }
-
