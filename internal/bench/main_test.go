@@ -95,6 +95,11 @@ var (
 // Callers keep it out of the timer.
 func quietdeskBinary(b *testing.B) string {
 	b.Helper()
+	// QUIETDESK_BENCH_BINARY measures another build (an earlier release,
+	// for a before-and-after) with the same benchmark.
+	if p := os.Getenv("QUIETDESK_BENCH_BINARY"); p != "" {
+		return p
+	}
 	binaryOnce.Do(func() {
 		binaryPath = filepath.Join(workDir, "quietdesk")
 		build := exec.Command("go", "build", "-o", binaryPath, "quietdesk/cmd/quietdesk")
