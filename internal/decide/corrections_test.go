@@ -110,6 +110,15 @@ func TestCorrectionVerdicts(t *testing.T) {
 				if c.name == "keep" && r.Realized != 10 {
 					t.Errorf("realized %v, want 10", r.Realized)
 				}
+				// The words state the difference-in-differences as computed,
+				// in the verdict's direction.
+				want := "an improvement"
+				if r.Realized < 0 {
+					want = "a worsening"
+				}
+				if !strings.Contains(r.Reason, "in the rest of the store from") || !strings.Contains(r.Reason, "realized impact of") || !strings.Contains(r.Reason, want) {
+					t.Errorf("reason %q does not state the computation and its direction (%s)", r.Reason, want)
+				}
 			})
 		})
 	}

@@ -224,8 +224,28 @@ func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
 	if !r.Controlled {
 		control = "with no control group (a store-wide change: seasonality is not removed)"
 	}
-	measured := fmt.Sprintf("%s moved from %s to %s %s, a realized improvement of %s against %s expected (low %s)",
-		c.Metric, num(r.Pre), num(r.Post), control, num(r.Realized), num(c.Expected.Base), num(c.Expected.Low))
+	// The sentence states the difference-in-differences as computed: the
+	// scope's change, the rest of the store's, and what is left, with its
+	// direction in words, so it can never read as the opposite of the
+	// verdict beside it.
+	scopeName := "the store"
+	if c.Scope.Dimension != "" {
+		scopeName = c.Scope.String()
+	}
+	measured := fmt.Sprintf("in %s, %s went from %s to %s (%s)", scopeName, c.Metric, num(r.Pre), num(r.Post), signed(r.Post-r.Pre))
+	if r.Controlled {
+		measured += fmt.Sprintf("; in the rest of the store from %s to %s (%s)", num(r.ControlPre), num(r.ControlPost), signed(r.ControlPost-r.ControlPre))
+	} else {
+		measured += "; " + control
+	}
+	direction := "an improvement"
+	switch {
+	case r.Realized < 0:
+		direction = "a worsening"
+	case r.Realized == 0:
+		direction = "no change"
+	}
+	measured += fmt.Sprintf(": a realized impact of %s, %s, against %s expected (low %s)", signed(r.Realized), direction, num(c.Expected.Base), num(c.Expected.Low))
 	switch {
 	case len(worse) > 0:
 		r.Verdict, r.Reason = "roll_back", fmt.Sprintf("roll back: %s; %s", joinAnd(worse), measured)
@@ -291,4 +311,12 @@ func (d *Decider) Decide(ctx context.Context, id int64, verdict, reason, by stri
 		return c, err
 	}
 	return d.Correction(ctx, id)
+}
+
+// signed writes a change with its sign: +2.6, -9.9.
+func signed(v float64) string {
+	if v > 0 {
+		return "+" + num(v)
+	}
+	return num(v)
 }
