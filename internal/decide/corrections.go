@@ -117,6 +117,41 @@ type AddOptions struct {
 	By    string
 }
 
+// scopeLookback is how far back a correction's cohort must have data.
+const scopeLookback = 26
+
+// checkScope refuses a scope the metric cannot be cut by, or a cohort with
+// none of the metric's data in the weeks before the correction starts (a
+// typo such as carrier=Nope would otherwise be measured as nothing, and
+// reviewed as a failure), naming the cohorts there are.
+func (d *Decider) checkScope(ctx context.Context, c Correction, p *domain.Problems) error {
+	if !metrics.Applies(c.Metric, c.Scope.Dimension) {
+		p.Add("scope", "%s cannot be cut by %s: choose a dimension it applies to, or leave the scope empty for the store", c.Metric, c.Scope.Dimension)
+		return nil
+	}
+	start, _ := time.Parse(dateLayout, c.Start)
+	q := metrics.Query{Metric: c.Metric, Grain: "week", By: c.Scope.Dimension,
+		From: start.AddDate(0, 0, -7*scopeLookback).Format(dateLayout), To: start.AddDate(0, 0, -1).Format(dateLayout)}
+	res, err := d.Metrics.Run(ctx, q)
+	if err != nil {
+		return err
+	}
+	var groups []string
+	for _, r := range res.Rows {
+		if r.Group != nil && !slices.Contains(groups, *r.Group) {
+			groups = append(groups, *r.Group)
+		}
+	}
+	if !slices.Contains(groups, c.Scope.Group) {
+		slices.Sort(groups)
+		if len(groups) > 12 {
+			groups = append(groups[:12], "…")
+		}
+		p.Add("scope", "%s has no %s in the %d weeks before %s: the %s groups there are %s", c.Scope, c.Metric, scopeLookback, c.Start, c.Scope.Dimension, strings.Join(groups, ", "))
+	}
+	return nil
+}
+
 // AddCorrection records a correction, with an action for its owner to
 // review it on its review date; a correction made against an alert moves
 // that alert to correction_started. In phase 2 of the program a fourth
@@ -128,7 +163,13 @@ func (d *Decider) AddCorrection(ctx context.Context, c Correction, opt AddOption
 	if c.Impact == "" {
 		c.Impact = "medium"
 	}
-	if p := c.Validate(); len(p) > 0 {
+	p := c.Validate()
+	if len(p) == 0 && c.Scope.Dimension != "" {
+		if err := d.checkScope(ctx, c, &p); err != nil {
+			return c, err
+		}
+	}
+	if len(p) > 0 {
 		return c, &domain.Error{Code: domain.EInvalid, Message: "bad correction", Fields: p}
 	}
 	start, _ := time.Parse(dateLayout, c.Start)

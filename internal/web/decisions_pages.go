@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -141,7 +142,11 @@ type correctionsPage struct {
 	Metrics     []option
 	CanEdit     bool
 	CSRF        string
-	Today       string
+	// Form holds the new-correction form's values: prefilled from an
+	// alert, or as typed when the form comes back with Errors beside its
+	// fields (by field: title, metric, scope, expected, owner, start).
+	Form   map[string]string
+	Errors map[string]string
 }
 
 type correctionView struct {
@@ -154,32 +159,43 @@ type correctionView struct {
 
 // correctionsPage answers GET /corrections.
 func (s *Server) correctionsPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	form := map[string]string{"metric": "cpo", "effort": "medium", "impact": "medium"}
+	if today, err := s.today(r.Context()); err == nil {
+		form["start"] = today.Format(dateLayout)
+	}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("alert"), 10, 64); err == nil {
+		if a, err := s.decider().GetAlert(r.Context(), id); err == nil {
+			form["alert"], form["metric"], form["title"], form["owner"] = strconv.FormatInt(a.ID, 10), a.Metric, a.Action, a.Owner
+			if a.Scope.Dimension != "" {
+				form["scope"] = a.Scope.String()
+			}
+		}
+	}
+	return s.renderCorrections(w, r, sess, http.StatusOK, form, nil)
+}
+
+// renderCorrections draws the corrections page with the form's values and
+// the errors beside its fields.
+func (s *Server) renderCorrections(w http.ResponseWriter, r *http.Request, sess *auth.Session, status int, form, errs map[string]string) error {
 	d := s.decider()
 	list, err := d.Corrections(r.Context())
 	if err != nil {
 		return err
 	}
-	data := correctionsPage{CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF}
+	data := correctionsPage{CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF, Form: form, Errors: errs, Scope: form["scope"]}
 	if p, err := d.Program(r.Context()); err == nil {
 		data.Program = &p
 	}
-	if today, err := s.today(r.Context()); err == nil {
-		data.Today = today.Format(dateLayout)
-	}
-	metric := "cpo"
-	if id, err := strconv.ParseInt(r.URL.Query().Get("alert"), 10, 64); err == nil {
+	if id, err := strconv.ParseInt(form["alert"], 10, 64); err == nil {
 		if a, err := d.GetAlert(r.Context(), id); err == nil {
-			data.Alert, metric = &a, a.Metric
-			if a.Scope.Dimension != "" {
-				data.Scope = a.Scope.String()
-			}
+			data.Alert = &a
 		}
 	}
-	data.Metrics = metricOptions(metric)
+	data.Metrics = metricOptions(form["metric"])
 	for _, c := range list {
 		data.Corrections = append(data.Corrections, correctionBar(c))
 	}
-	return s.render(w, http.StatusOK, "corrections", &view{Title: "Corrections", Session: sess, Nav: "corrections", Data: data})
+	return s.render(w, status, "corrections", &view{Title: "Corrections", Session: sess, Nav: "corrections", Data: data})
 }
 
 // correctionBar lays a correction's expected range and realized impact on
@@ -202,29 +218,54 @@ func correctionBar(c decide.Correction) correctionView {
 	return v
 }
 
-// addCorrection answers POST /corrections.
+// correctionFields are the new-correction form's fields, kept as typed
+// when the form comes back with errors.
+var correctionFields = []string{"alert", "title", "metric", "scope", "low", "base", "high", "owner", "start", "lever", "effort", "impact", "force"}
+
+// addCorrection answers POST /corrections. A correction the decision loop
+// refuses brings the form back, as typed, with each error beside its field.
 func (s *Server) addCorrection(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
 	f := r.PostFormValue
+	form := map[string]string{}
+	for _, k := range correctionFields {
+		form[k] = f(k)
+	}
 	var p domain.Problems
 	num := func(name string) float64 {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f(name)), 64)
 		if err != nil {
-			p.Add("expected_"+name, "%q is not a number", f(name))
+			p.Add("expected", "%s %q is not a number", name, f(name))
 		}
 		return v
 	}
 	c := decide.Correction{Title: f("title"), Metric: f("metric"), Owner: f("owner"), Start: f("start"), Lever: f("lever"),
 		Effort: f("effort"), Impact: f("impact"), Expected: decide.Expected{Low: num("low"), Base: num("base"), High: num("high")}}
-	if len(p) > 0 {
-		return &domain.Error{Code: domain.EInvalid, Message: "bad correction", Fields: p}
-	}
 	if dim, group, ok := strings.Cut(f("scope"), "="); ok {
 		c.Scope = decide.Scope{Dimension: strings.TrimSpace(dim), Group: strings.TrimSpace(group)}
+	} else if strings.TrimSpace(f("scope")) != "" {
+		p.Add("scope", "write the cohort as DIMENSION=GROUP, like carrier=ParcelNow, or leave it empty for the store")
 	}
 	if id, err := strconv.ParseInt(f("alert"), 10, 64); err == nil {
 		c.AlertID = &id
 	}
-	if _, err := s.decider().AddCorrection(r.Context(), c, decide.AddOptions{Force: f("force") != "", By: sess.User.Email}); err != nil {
+	err := error(nil)
+	if len(p) > 0 {
+		err = &domain.Error{Code: domain.EInvalid, Message: "bad correction", Fields: p}
+	} else {
+		_, err = s.decider().AddCorrection(r.Context(), c, decide.AddOptions{Force: f("force") != "", By: sess.User.Email})
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.EInvalid {
+		errs := map[string]string{}
+		for _, fe := range de.Fields {
+			errs[fe.Field] = strings.TrimSpace(errs[fe.Field] + " " + fe.Reason)
+		}
+		if len(de.Fields) == 0 {
+			errs["form"] = de.Message
+		}
+		return s.renderCorrections(w, r, sess, http.StatusBadRequest, form, errs)
+	}
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/corrections", http.StatusSeeOther)

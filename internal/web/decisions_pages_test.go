@@ -313,3 +313,31 @@ func TestReadsNeverWrite(t *testing.T) {
 		t.Error("reading pages and the API changed the store")
 	}
 }
+
+// A correction the decision loop refuses brings the form back with what
+// was typed and each error beside its field; nothing is added. An unknown
+// cohort (carrier=Nope) is refused, naming the carriers there are.
+func TestCorrectionFormKeepsWhatWasTyped(t *testing.T) {
+	s := demoSite(t)
+	admin := s.visitor().login("admin@example.com")
+	before := admin.page("/corrections", http.StatusOK)
+	for _, c := range []struct {
+		form url.Values
+		want []string
+	}{
+		{url.Values{"title": {"Cap <b>codes</b>"}, "metric": {"cpo"}, "scope": {"carrier=Nope"}, "low": {"1"}, "base": {"2"}, "high": {"3"}, "owner": {"Malik"}, "start": {"2026-11-16"}},
+			[]string{`value="Cap &lt;b&gt;codes&lt;/b&gt;"`, `value="carrier=Nope"`, "carrier=Nope has no cpo in the 26 weeks before 2026-11-16", "ParcelNow", `value="Malik"`}},
+		{url.Values{"title": {"Swap carrier"}, "metric": {"cpo"}, "scope": {""}, "low": {"5"}, "base": {"2"}, "high": {"3"}, "owner": {""}, "start": {"2026-11-16"}},
+			[]string{`value="Swap carrier"`, `value="5"`, "low 5 ≤ base 2 ≤ high 3 does not hold", "is required"}},
+	} {
+		c.form.Set("csrf", admin.csrf(admin.get("/corrections")))
+		r := admin.post("/corrections", c.form)
+		if r.status != http.StatusBadRequest {
+			t.Fatalf("refused correction: %d", r.status)
+		}
+		mustContain(t, string(r.body), append([]string{`id="new-correction"`, `class="field-error"`}, c.want...)...)
+	}
+	if after := admin.page("/corrections", http.StatusOK); strings.Count(after, `<tr id="correction-`) != strings.Count(before, `<tr id="correction-`) || strings.Count(before, `<tr id="correction-`) == 0 {
+		t.Error("a refused correction was added")
+	}
+}

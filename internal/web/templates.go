@@ -14,6 +14,7 @@ import (
 	"text/template/parse"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/decide"
 )
 
 // Pages are html/template files: layout.html is the frame every page is
@@ -227,5 +228,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return *v
 		},
 		"dimensions": dimensionOptions,
+		// levels are a correction's effort and impact levels.
+		"levels": func() []string { return decide.Levels },
 	}
 }
