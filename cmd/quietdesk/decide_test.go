@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"quietdesk/internal/clock"
 	"strconv"
@@ -166,5 +167,35 @@ func TestTasksCommand(t *testing.T) {
 	}
 	if r := run(t, "tasks", "run", "nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `no such task "nope"`) {
 		t.Errorf("an unknown task: %+v", r)
+	}
+}
+
+// TestREADMESampleReviewReproduces runs the commands the README prints
+// beside its sample review and compares the output with the sample.
+func TestREADMESampleReviewReproduces(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "#### Weekly review 2026-W47")
+	end := strings.Index(text, "### Email and chat notifications")
+	if start < 0 || end < start {
+		t.Fatal("the README has no sample review of 2026-W47")
+	}
+	// The README nests the review's headings three levels down.
+	var want []string
+	for _, line := range strings.Split(strings.TrimSpace(text[start:end]), "\n") {
+		if strings.HasPrefix(line, "####") {
+			line = line[3:]
+		}
+		want = append(want, line)
+	}
+	now := clock.Fixed(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	db := filepath.Join(t.TempDir(), "sample.db")
+	mustRunAt(t, now, "demo", "--no-serve", "--db", db)
+	got := strings.TrimSpace(mustRunAt(t, now, "review", "--db", db).stdout)
+	if got != strings.Join(want, "\n") {
+		t.Errorf("quietdesk review on the demo store no longer prints the README's sample:\n%s", got)
 	}
 }

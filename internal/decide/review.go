@@ -222,8 +222,13 @@ func explain(metric string, n0, d0, n1, d1 float64) string {
 		return ""
 	}
 	nc, dc := n1/n0-1, d1/d0-1
+	// A change under 1% is "held": "fell 0%" would read as a fall.
+	const still = 0.01
 	verb := func(c float64) string {
-		if c >= 0 {
+		switch {
+		case math.Abs(c) < still:
+			return "held"
+		case c > 0:
 			return "rose"
 		}
 		return "fell"
@@ -234,6 +239,10 @@ func explain(metric string, n0, d0, n1, d1 float64) string {
 	}
 	var because string
 	switch {
+	case math.Abs(dc) < still:
+		because = fmt.Sprintf("%s %s while %s held", def.Numerator, verb(nc), def.Denominator)
+	case math.Abs(nc) < still:
+		because = fmt.Sprintf("%s %s while %s held", def.Denominator, verb(dc), def.Numerator)
 	case (nc >= 0) != (dc >= 0):
 		because = fmt.Sprintf("%s %s while %s %s", def.Numerator, verb(nc), def.Denominator, verb(dc))
 	case math.Abs(dc) > math.Abs(nc):
@@ -241,7 +250,13 @@ func explain(metric string, n0, d0, n1, d1 float64) string {
 	default:
 		because = fmt.Sprintf("%s %s faster than %s", def.Numerator, verb(nc), def.Denominator)
 	}
-	return fmt.Sprintf("%s %+.0f%%, %s %+.0f%%: %s %s because %s", def.Denominator, dc*100, def.Numerator, nc*100, strings.ToLower(def.Label), way, because)
+	pct := func(c float64) string {
+		if math.Abs(c) < 0.005 {
+			return "±0%"
+		}
+		return fmt.Sprintf("%+.0f%%", c*100)
+	}
+	return fmt.Sprintf("%s %s, %s %s: %s %s because %s", def.Denominator, pct(dc), def.Numerator, pct(nc), strings.ToLower(def.Label), way, because)
 }
 
 // moved tests the last change of a series against the trailing changes.
@@ -408,14 +423,18 @@ func (d *Decider) contribution(ctx context.Context, week Week, r *WeeklyReview) 
 		metric string
 		v      [2]float64
 	}{{"return_cost_ratio", c.ReturnCostRatio}, {"cpo", c.CPO}} {
-		if improvement(g.metric, g.v[0]-g.v[1]) < -GuardTolerance*math.Abs(g.v[1]) {
+		// Worse beyond the guard tolerance, or a move the review calls
+		// meaningful (question 2): the verdict must not say "held" of a
+		// rise it has just called a worsening.
+		meaningful := slices.ContainsFunc(r.Moved, func(m Move) bool { return m.Metric == g.metric && !m.Better })
+		if improvement(g.metric, g.v[0]-g.v[1]) < -GuardTolerance*math.Abs(g.v[1]) || meaningful {
 			worse = append(worse, fmt.Sprintf("%s rose from %s to %s", g.metric, num(g.v[1]), num(g.v[0])))
 		}
 	}
 	c.Improved = c.Change > 0 && len(worse) == 0
 	switch {
 	case c.Change > 0 && len(worse) == 0:
-		c.Verdict = fmt.Sprintf("Yes: contribution per order rose %s to %s (return-adjusted), and the return-cost ratio and CPO held.", num(c.Change), num(c.PerOrder))
+		c.Verdict = fmt.Sprintf("Yes: contribution per order rose %s to %s (return-adjusted), and the return-cost ratio and CPO stayed within %.0f%% of last week's.", num(c.Change), num(c.PerOrder), GuardTolerance*100)
 	case c.Change > 0:
 		c.Verdict = fmt.Sprintf("Not in quality: contribution per order rose %s, but %s.", num(c.Change), joinAnd(worse))
 	default:

@@ -87,7 +87,7 @@ func TestExplainTellsNumeratorAndDenominator(t *testing.T) {
 		want           string
 	}{
 		{"cpo", 436, 2166, 616, 4105, "orders +90%, contacts +41%: contacts per order fell because orders rose faster than contacts"},
-		{"cpo", 400, 2000, 520, 2000, "orders +0%, contacts +30%: contacts per order rose because contacts rose faster than orders"},
+		{"cpo", 400, 2000, 520, 1996, "orders ±0%, contacts +30%: contacts per order rose because contacts rose while orders held"},
 		{"support_cost_per_order", 1000, 2000, 900, 2200, "orders +10%, support cost -10%: support cost per order fell because support cost fell while orders rose"},
 		{"orders", 10, 1, 20, 1, ""},
 	} {
