@@ -49,7 +49,10 @@ vet:
 # orders in batches of 1,000, the metrics query against raw rows, the demo
 # store's generation (BenchmarkDemo) and its questions (BenchmarkDemoStore: a
 # 52-week CPO series and every guardrail for a week, warm against raw rows;
-# QUIETDESK_BENCH_STORE names an existing demo database to use instead).
+# QUIETDESK_BENCH_STORE names an existing demo database to use instead), and
+# a live desk (BenchmarkLiveDesk: serve, dashboard reads with and without 10
+# contacts a second; QUIETDESK_BENCH_LIVE_ORDERS, QUIETDESK_BENCH_LIVE_SECONDS,
+# QUIETDESK_BENCH_BINARY to measure another build).
 # QUIETDESK_BENCH_ROWS, QUIETDESK_BENCH_API_ORDERS and
 # QUIETDESK_BENCH_DEMO_ORDERS change the sizes; PostgreSQL runs when
 # $$QUIETDESK_TEST_PG is set; the baseline needs the sqlite3 tool.
