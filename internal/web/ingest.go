@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,11 +153,20 @@ func orderProblems(ctx context.Context, db *store.DB, kind *ingest.Kind, refs ma
 // kept as their text (UseNumber), so 19.99 reaches the money parser as
 // "19.99" and not as the nearest float.
 func decodeItems(body io.Reader) ([]map[string]any, error) {
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, bodyError(err)
+	}
+	// Go keeps the last of two values of one key; which one the sender
+	// meant is unknown, so neither is taken.
+	if err := duplicateKeys(data); err != nil {
+		return nil, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, domain.Errorf(domain.EInvalid, "the body holds more than one JSON value: send one item, or {\"items\": [...]}")
@@ -187,6 +197,77 @@ func decodeItems(body io.Reader) ([]map[string]any, error) {
 		return nil, &domain.Error{Code: domain.EInvalid, Message: "some items are not JSON objects; nothing was stored", Fields: problems}
 	}
 	return items, nil
+}
+
+// duplicateKeys refuses a JSON document in which an object names a key
+// twice, naming the key and, in a batch, the item. data is valid JSON.
+func duplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object    bool
+		keys      map[string]bool
+		expectKey bool
+		count     int // elements seen, for arrays
+	}
+	var stack []*frame
+	item := -1 // the index of the batch item being read, at depth 2
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return nil // already decoded once: cannot happen
+		}
+		top := func() *frame {
+			if len(stack) == 0 {
+				return nil
+			}
+			return stack[len(stack)-1]
+		}
+		// A value in an object is followed by a key again.
+		value := func() {
+			if f := top(); f != nil {
+				if f.object {
+					f.expectKey = true
+				} else {
+					if len(stack) == 2 {
+						item = f.count
+					}
+					f.count++
+				}
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if f := top(); f != nil && !f.object && len(stack) == 2 {
+					item = f.count
+				}
+				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, expectKey: t == '{'})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				value()
+			}
+		case string:
+			if f := top(); f != nil && f.object && f.expectKey {
+				if f.keys[t] {
+					if len(stack) == 3 && item >= 0 {
+						return &domain.Error{Code: domain.EInvalid, Message: "an item names a field twice; nothing was stored",
+							Fields: []domain.FieldError{{Item: item, Field: t, Reason: "appears twice in the item: send it once"}}}
+					}
+					return domain.Errorf(domain.EInvalid, "the field %q appears twice in one object: send it once", t)
+				}
+				f.keys[t] = true
+				f.expectKey = false
+				continue
+			}
+			value()
+		default:
+			value()
+		}
+	}
 }
 
 func bodyError(err error) error {

@@ -330,3 +330,21 @@ func TestAReadAfterAnAPIWriteIsCurrent(t *testing.T) {
 		}
 	})
 }
+
+// A field named twice in one item is refused, naming the item and the
+// field, rather than taking whichever value came last.
+func TestDuplicateJSONKeysAreRefused(t *testing.T) {
+	a := start(t, storetest.Open(t, store.SQLite))
+	r := a.do("POST", "/api/v1/orders", "Bearer "+a.ingest, []byte(`{"items": [{"order_id": "D1", "placed_at": "2026-03-02T10:00:00Z", "item_revenue": 1},
+		{"order_id": "D2", "placed_at": "2026-03-02T10:00:00Z", "item_revenue": 10, "item_revenue": 1000}]}`))
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"item":1,"field":"item_revenue","reason":"appears twice in the item`) {
+		t.Errorf("duplicate key in a batch: %d %s", r.status, r.body)
+	}
+	r = a.do("POST", "/api/v1/orders", "Bearer "+a.ingest, []byte(`{"order_id": "D3", "order_id": "D4", "placed_at": "2026-03-02T10:00:00Z", "item_revenue": 1}`))
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `the field \"order_id\" appears twice`) {
+		t.Errorf("duplicate key in one item: %d %s", r.status, r.body)
+	}
+	if n := a.count("orders"); n != 0 {
+		t.Errorf("%d orders stored from refused bodies", n)
+	}
+}
