@@ -322,3 +322,49 @@ func TestBrowserDecisions(t *testing.T) {
 		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
 	}
 }
+
+// blackFridayNow is the Monday after Black Friday 2026: the demo store's
+// last complete week, 2026-W48, holds nearly twice the usual orders.
+var blackFridayNow = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+// TestBrowserBlackFridayWeek opens the Overview of the demo's Black Friday
+// week in Chromium: the headline CPO is lag-adjusted, shows its orders
+// beside it and carries the volume-surge flag, and the period CPO is
+// beside it, so the surge does not read as a win.
+func TestBrowserBlackFridayWeek(t *testing.T) {
+	ctx, problems := chromium(t)
+	s := demoSiteAt(t, blackFridayNow)
+	err := chromedp.Do(step(t, ctx),
+		chromedp.Navigate(s.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "analyst@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#card-cpo_lag_adjusted .chart:is([data-drawn="true"], .broken)`)),
+	)
+	if err != nil {
+		t.Fatalf("log in and open the Overview: %v\nthe browser reported: %q", err, problems())
+	}
+	card, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[string](`document.querySelector('#card-cpo_lag_adjusted').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026-W48", "lag-adjusted", "volume surge", "orders", "still to come", "period CPO"} {
+		if want == "2026-W48" {
+			if head, _ := chromedp.Run(step(t, ctx), chromedp.Evaluate[string](`document.querySelector('h1').innerText`)); !strings.Contains(head, want) {
+				t.Errorf("the Overview is not of %s: %q", want, head)
+			}
+			continue
+		}
+		if !strings.Contains(card, want) {
+			t.Errorf("the headline CPO card lacks %q:\n%s", want, card)
+		}
+	}
+	visible, err := chromedp.Run(step(t, ctx), chromedp.Evaluate[bool](`(() => { const b = document.querySelector('#card-cpo_lag_adjusted .badge.surge'); if (!b) return false; const r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(b).visibility !== 'hidden'; })()`))
+	if err != nil || !visible {
+		t.Errorf("the volume-surge badge is not visible (%v)", err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the browser reported problems:\n  %s", strings.Join(p, "\n  "))
+	}
+}

@@ -24,47 +24,63 @@ import (
 // demoNow is the Monday the demo store behind the decision pages is made.
 var demoNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-var (
-	demoOnce sync.Once
-	demoFile string
-	demoErr  error
-)
+// demoStores are the demo stores made in this test run, by the day they
+// are made as of: each is made once, and every test serves a copy.
+var demoStores = struct {
+	sync.Mutex
+	files map[time.Time]*demoStore
+}{files: map[time.Time]*demoStore{}}
+
+type demoStore struct {
+	once sync.Once
+	file string
+	err  error
+}
 
 // demoSite serves a copy of a demo store (made once per test run, with its
 // decision loop set up) with the real metrics engine, at demoNow.
-func demoSite(t *testing.T) *site {
+func demoSite(t *testing.T) *site { return demoSiteAt(t, demoNow) }
+
+// demoSiteAt is demoSite as of another day.
+func demoSiteAt(t *testing.T, now time.Time) *site {
 	t.Helper()
-	demoOnce.Do(func() {
+	demoStores.Lock()
+	ds := demoStores.files[now]
+	if ds == nil {
+		ds = &demoStore{}
+		demoStores.files[now] = ds
+	}
+	demoStores.Unlock()
+	ds.once.Do(func() {
 		dir, err := os.MkdirTemp("", "quietdesk-web-demo")
 		if err != nil {
-			demoErr = err
+			ds.err = err
 			return
 		}
-		demoFile = filepath.Join(dir, "demo.db")
+		ds.file = filepath.Join(dir, "demo.db")
 		ctx := context.Background()
-		db, err := store.Open(ctx, "sqlite:"+demoFile)
+		db, err := store.Open(ctx, "sqlite:"+ds.file)
 		if err != nil {
-			demoErr = err
+			ds.err = err
 			return
 		}
 		defer db.Close()
-		sum, err := demo.Generate(ctx, db, demo.Options{Seed: 1, Orders: 20000, Now: demoNow})
+		sum, err := demo.Generate(ctx, db, demo.Options{Seed: 1, Orders: 20000, Now: now})
 		if err != nil {
-			demoErr = err
+			ds.err = err
 			return
 		}
-		clock := func() time.Time { return demoNow }
-		if err := (&metrics.Engine{DB: db, Now: clock}).Refresh(ctx); err != nil {
-			demoErr = err
+		if err := metrics.NewEngine(db, func() time.Time { return now }).Refresh(ctx); err != nil {
+			ds.err = err
 			return
 		}
-		_, demoErr = demo.SetUpDecisions(ctx, db, sum, demoNow)
+		_, ds.err = demo.SetUpDecisions(ctx, db, sum, now)
 	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
+	if ds.err != nil {
+		t.Fatal(ds.err)
 	}
 	copyPath := filepath.Join(t.TempDir(), "demo.db")
-	src, err := os.Open(demoFile)
+	src, err := os.Open(ds.file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +99,8 @@ func demoSite(t *testing.T) *site {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := startSite(t, db, func(srv *web.Server) {
-		srv.Now = func() time.Time { return demoNow }
-		srv.Metrics = &metrics.Engine{DB: db, Now: srv.Now}
+		srv.Now = func() time.Time { return now }
+		srv.Metrics = metrics.NewEngine(db, srv.Now)
 	})
 	return s
 }

@@ -103,7 +103,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *auth.Ses
 			c.Value = m.format(cur.Value)
 			c.Change, c.Trend = m.change(cur.Value, prev.Value)
 			c.Detail = detail(cur)
-			c.Surge = cur.VolumeSurge
+			c.Surge = cur.VolumeSurge && m.Denominator == "orders" // per-order figures move with the surge
 			c.Maturing = cur.Mature != nil && !*cur.Mature
 			if name == "cpo_lag_adjusted" {
 				c.Maturing = false // said by the estimate instead
