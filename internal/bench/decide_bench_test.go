@@ -22,7 +22,7 @@ import (
 // QUIETDESK_BENCH_STORE, a SQLite file made by `quietdesk demo` (it is
 // opened as is: the guardrails it has are used, and proposals accepted if
 // it has none), or a demo store of QUIETDESK_BENCH_DEMO_ORDERS orders with
-// 1.5 contacts per order made here (52 weeks). The issue's store is
+// 1.5 contacts per order made here (52 weeks). The large benchmark store is
 // `quietdesk demo --no-serve --orders 10000000 --contacts-per-order 1.5
 // --weeks 52` with QUIETDESK_NOW=2026-11-23.
 func BenchmarkDemoStore(b *testing.B) {

@@ -15,7 +15,7 @@ import (
 
 // demoOrders is the size of the demo benchmark: orders in the weeks shown
 // (the store holds about 14% more, its lead-in weeks). 1,000,000 by
-// default, QUIETDESK_BENCH_DEMO_ORDERS to change it; the target is
+// default, QUIETDESK_BENCH_DEMO_ORDERS to change it; the target is
 // 10,000,000 in under ten minutes.
 func demoOrders() int { return envInt("QUIETDESK_BENCH_DEMO_ORDERS", 1_000_000) }
 
