@@ -134,15 +134,8 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Log in: the Overview asks for it, and comes back after.
-	err := chromedp.Do(step(t, ctx),
-		chromedp.Navigate(s.url+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "analyst@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		// Drawn, or marked broken by app.js when the library is missing.
-		chromedp.WaitVisible(chromedp.CSS(`#card-self_service_rate .chart:is([data-drawn="true"], .broken)`)),
-	)
+	// Drawn, or marked broken by app.js when the library is missing.
+	err := logIn(t, ctx, s.url+"/", "analyst@example.com", `#card-self_service_rate .chart:is([data-drawn="true"], .broken)`)
 	if err != nil {
 		fail("log in and open the Overview", err)
 	}
@@ -323,6 +316,19 @@ func TestBrowserDecisions(t *testing.T) {
 	}
 }
 
+// logIn opens url, logs in as email on the login form it leads to, and
+// waits for the element that says the page is there.
+func logIn(t *testing.T, ctx context.Context, url, email, ready string) error {
+	return chromedp.Do(step(t, ctx),
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(ready)),
+	)
+}
+
 // blackFridayNow is the Monday after Black Friday 2026: the demo store's
 // last complete week, 2026-W48, holds nearly twice the usual orders.
 var blackFridayNow = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
@@ -334,14 +340,7 @@ var blackFridayNow = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 func TestBrowserBlackFridayWeek(t *testing.T) {
 	ctx, problems := chromium(t)
 	s := demoSiteAt(t, blackFridayNow)
-	err := chromedp.Do(step(t, ctx),
-		chromedp.Navigate(s.url+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "analyst@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#card-cpo_lag_adjusted .chart:is([data-drawn="true"], .broken)`)),
-	)
+	err := logIn(t, ctx, s.url+"/", "analyst@example.com", `#card-cpo_lag_adjusted .chart:is([data-drawn="true"], .broken)`)
 	if err != nil {
 		t.Fatalf("log in and open the Overview: %v\nthe browser reported: %q", err, problems())
 	}
