@@ -45,8 +45,12 @@ type Changed struct {
 type TopicMove struct {
 	Topic    string  `json:"topic"`
 	Contacts float64 `json:"contacts"`
-	Median   float64 `json:"median"`
-	New      bool    `json:"new"`
+	Median   float64 `json:"median"` // contacts in the weeks before
+	// PerOrder is the week's contacts per order on the topic, and
+	// MedianPerOrder that of the weeks before: what it is judged by.
+	PerOrder       float64 `json:"per_order"`
+	MedianPerOrder float64 `json:"median_per_order"`
+	New            bool    `json:"new"`
 }
 
 // Campaign is proactive notices sent in the week, by subject.
@@ -505,29 +509,33 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 }
 
 // RisingTopics are the topics new in a week or spiking in it: the
-// cohort-spike rule on contacts by topic over the previous 8 weeks, for
-// topics with at least 10 contacts in the week.
+// cohort-spike rule on each topic's contacts per order over the previous 8
+// weeks, for topics with at least 10 contacts in the week. Per order, not
+// by count: in a week of twice the orders every topic has about twice the
+// contacts, and none of them is rising.
 func (d *Decider) RisingTopics(ctx context.Context, week Week) ([]TopicMove, error) {
 	out := []TopicMove{}
-	topics, err := d.weeklySeries(ctx, Guardrail{Metric: "contacts", Dimension: "topic"}, week.Add(-8), week)
+	topics, err := d.weeklySeries(ctx, Guardrail{Metric: "cpo", Dimension: "topic"}, week.Add(-8), week)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range sortedKeys(topics) {
 		s := topics[t]
 		v := s.values[8]
-		if v == nil || *v < 10 || t == "" || t == "(none)" {
+		if v == nil || s.num[8] < 10 || t == "" || t == "(none)" {
 			continue
 		}
-		prev := make([]float64, 8)
+		prev, prevContacts := make([]float64, 8), make([]float64, 8)
 		for i, p := range s.values[:8] {
 			if p != nil {
 				prev[i] = *p
 			}
+			prevContacts[i] = s.num[i]
 		}
 		limit, med := spikeLimit(prev)
 		if *v > limit {
-			out = append(out, TopicMove{Topic: t, Contacts: *v, Median: med, New: slices.Max(prev) == 0})
+			out = append(out, TopicMove{Topic: t, Contacts: s.num[8], Median: median(prevContacts), PerOrder: round6(*v), MedianPerOrder: round6(med),
+				New: slices.Max(prevContacts) == 0})
 		}
 	}
 	return out, nil

@@ -72,13 +72,48 @@ func TestRisingTopics(t *testing.T) {
 		add(8, 15, "broken_code") // new
 		add(8, 6, "payment")      // 8 against 2: too few to tell
 		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,topic,text", rows)
+		// A steady 200 orders a week, but for the last week's 220.
+		var orders []string
+		for w := range 9 {
+			for i := range 200 + 20*(w/8) {
+				orders = append(orders, fmt.Sprintf("O%d-%d,%s,10", w, i, firstMonday.AddDate(0, 0, 7*w+i%7).Add(9*time.Hour).Format(time.DateTime)))
+			}
+		}
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", orders)
 		week := decide.WeekOf(firstMonday, time.UTC).Add(8)
 		got, err := newDecider(db, week.End().Add(48*time.Hour)).RisingTopics(context.Background(), week)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].Topic != "broken_code" || !got[0].New || got[1].Topic != "sizing" || got[1].New || got[1].Contacts < 60 {
+		if len(got) != 2 || got[0].Topic != "broken_code" || !got[0].New || got[1].Topic != "sizing" || got[1].New || got[1].Contacts < 60 || got[1].PerOrder <= got[1].MedianPerOrder {
 			t.Errorf("rising %+v", got)
+		}
+	})
+}
+
+// In a week of twice the orders, twice the contacts on every topic is
+// nothing rising: topics are judged per order.
+func TestRisingTopicsArePerOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var contacts, orders []string
+		for w := range 9 {
+			scale := 1 + w/8 // the last week doubles
+			for i := range 200 * scale {
+				orders = append(orders, fmt.Sprintf("O%d-%d,%s,10", w, i, firstMonday.AddDate(0, 0, 7*w+i%7).Add(9*time.Hour).Format(time.DateTime)))
+			}
+			for _, topic := range []string{"sizing", "refund"} {
+				for i := range 20 * scale {
+					at := firstMonday.AddDate(0, 0, 7*w+i%7).Add(11 * time.Hour)
+					contacts = append(contacts, fmt.Sprintf("C%d,%s,email,%s,x", len(contacts), at.Format(time.DateTime), topic))
+				}
+			}
+		}
+		ingesttest.ImportCSV(t, db, "orders", "order_id,placed_at,item_revenue", orders)
+		ingesttest.ImportCSV(t, db, "contacts", "contact_id,started_at,channel,topic,text", contacts)
+		week := decide.WeekOf(firstMonday, time.UTC).Add(8)
+		got, err := newDecider(db, week.End().Add(48*time.Hour)).RisingTopics(context.Background(), week)
+		if err != nil || len(got) != 0 {
+			t.Errorf("a surge of orders made topics rise: %+v %v", got, err)
 		}
 	})
 }

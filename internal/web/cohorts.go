@@ -36,8 +36,8 @@ type cohortsData struct {
 }
 
 type heatRow struct {
-	Group string
-	Cells []heatCell
+	Group, Name string // the group, and its name for people (a topic's)
+	Cells       []heatCell
 }
 
 type heatCell struct {
@@ -49,7 +49,7 @@ type heatCell struct {
 // cohortRow is one line of the sortable table; the *Sort fields are the
 // raw numbers the script sorts by ("" sorts last).
 type cohortRow struct {
-	Group                   string
+	Group, Name             string // the group (the CSV's), and its name for people (a topic's)
 	Value, ValueSort        string
 	Last, LastSort          string
 	Change, ChangeSort      string
@@ -126,8 +126,12 @@ func (s *Server) cohorts(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	if err != nil {
 		return err
 	}
+	names, err := s.topicNamesIf(r.Context(), d.By == "topic")
+	if err != nil {
+		return err
+	}
 	d.Periods = periods
-	d.Cohorts, d.Heat = cohortTable(m, seriesOf(res), periods)
+	d.Cohorts, d.Heat = cohortTable(m, seriesOf(res), periods, names)
 	if q.Get("format") == "csv" {
 		return writeCohortsCSV(w, &d)
 	}
@@ -135,8 +139,9 @@ func (s *Server) cohorts(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 }
 
 // cohortTable sums each cohort over the weeks, sorts the cohorts worst
-// first and colours the worst ones' weeks on one scale.
-func cohortTable(m metricInfo, groups series, periods []period) ([]cohortRow, []heatRow) {
+// first and colours the worst ones' weeks on one scale. names are the
+// groups' names, where they have any.
+func cohortTable(m metricInfo, groups series, periods []period, names map[string]string) ([]cohortRow, []heatRow) {
 	var rows []cohortRow
 	for g, byStart := range groups {
 		if g == "" {
@@ -156,7 +161,7 @@ func cohortTable(m metricInfo, groups series, periods []period) ([]cohortRow, []
 		if len(periods) > 1 {
 			prevRow = byStart[periods[len(periods)-2].Start]
 		}
-		c := cohortRow{Group: g, value: total,
+		c := cohortRow{Group: g, Name: orDefault(names[g], g), value: total,
 			Value: m.format(total), ValueSort: sortKey(total),
 			Last: m.format(lastRow.Value), LastSort: sortKey(lastRow.Value),
 			Numerator: thousands(num, decimals(num)), NumeratorSort: strconv.FormatFloat(num, 'f', -1, 64),
@@ -181,11 +186,11 @@ func cohortTable(m metricInfo, groups series, periods []period) ([]cohortRow, []
 	}
 	heat := make([]heatRow, len(shown))
 	for i, c := range shown {
-		heat[i].Group = c.Group
+		heat[i].Group, heat[i].Name = c.Group, c.Name
 		for _, p := range periods {
 			row := groups[c.Group][p.Start]
 			cell := heatCell{Text: m.format(row.Value), Class: "heat-none",
-				Title: fmt.Sprintf("%s, %s: %s (%s)", c.Group, p.Label, m.format(row.Value), detail(row))}
+				Title: fmt.Sprintf("%s, %s: %s (%s)", c.Name, p.Label, m.format(row.Value), detail(row))}
 			if row.Value != nil {
 				cell.Class = "heat-" + strconv.Itoa(heatLevel(m, *row.Value, lo, hi))
 			}

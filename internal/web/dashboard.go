@@ -136,7 +136,8 @@ type chartData struct {
 
 type chartSeries struct {
 	Label  string     `json:"label"`
-	Values []*float64 `json:"values"` // null: no value in that period
+	ID     string     `json:"id,omitempty"` // the group the label names, when they differ (a topic's id)
+	Values []*float64 `json:"values"`       // null: no value in that period
 }
 
 func newChart(periods []period, format string) *chartData {
@@ -152,7 +153,7 @@ func (c *chartData) add(label string, periods []period, rows map[string]metrics.
 	for i, p := range periods {
 		values[i] = rows[p.Start].Value
 	}
-	c.Series = append(c.Series, chartSeries{label, values})
+	c.Series = append(c.Series, chartSeries{Label: label, Values: values})
 }
 
 // JSON is the chart for a data-chart attribute.

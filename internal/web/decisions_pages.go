@@ -5,8 +5,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/decide"
@@ -35,7 +37,11 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 	if err != nil {
 		return err
 	}
-	body, err := rev.HTMLBody()
+	names, err := s.topicNames(r.Context())
+	if err != nil {
+		return err
+	}
+	body, err := reviewForPeople(rev, names).HTMLBody()
 	if err != nil {
 		return err
 	}
@@ -45,6 +51,72 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 		d.Next = "/review?week=" + week.Add(1).String()
 	}
 	return s.render(w, http.StatusOK, "review", &view{Title: "Weekly review " + d.Week, Session: sess, Nav: "review", Data: d})
+}
+
+// reviewForPeople is the review as the page shows it: topics by their
+// names rather than their ids, metrics and dimensions by their labels. The
+// API's review keeps the ids.
+func reviewForPeople(rev decide.WeeklyReview, names map[string]string) decide.WeeklyReview {
+	name := func(id string) string { return orDefault(names[id], id) }
+	named := func(sc decide.Scope) decide.Scope {
+		if isTopic(sc) {
+			sc.Group = name(sc.Group)
+		}
+		return sc
+	}
+	rev.Changed.Topics = slices.Clone(rev.Changed.Topics)
+	for i := range rev.Changed.Topics {
+		rev.Changed.Topics[i].Topic = name(rev.Changed.Topics[i].Topic)
+	}
+	rev.Changed.CorrectionsStarted = slices.Clone(rev.Changed.CorrectionsStarted)
+	for i := range rev.Changed.CorrectionsStarted {
+		c := &rev.Changed.CorrectionsStarted[i]
+		c.Scope, c.Metric = named(c.Scope), metricLabel(c.Metric)
+	}
+	rev.Decisions.Alerts = slices.Clone(rev.Decisions.Alerts)
+	for i := range rev.Decisions.Alerts {
+		a := &rev.Decisions.Alerts[i]
+		a.Scope, a.Metric = named(a.Scope), metricLabel(a.Metric)
+	}
+	rev.Decisions.Open = slices.Clone(rev.Decisions.Open)
+	for i := range rev.Decisions.Open {
+		c := &rev.Decisions.Open[i]
+		c.Scope, c.Metric = named(c.Scope), metricLabel(c.Metric)
+	}
+	rev.Moved = slices.Clone(rev.Moved)
+	for i, m := range rev.Moved {
+		if m.By == "topic" {
+			rev.Moved[i].Drivers = slices.Clone(m.Drivers)
+			for j := range m.Drivers {
+				rev.Moved[i].Drivers[j].Group = name(m.Drivers[j].Group)
+			}
+		}
+		if m.By != "" {
+			rev.Moved[i].By = lowerFirst(dimensionLabel(m.By)) // "Driven by discount code"
+		}
+	}
+	return rev
+}
+
+// words writes a stored value for people: "rolled_back" reads "rolled
+// back". The value itself stays in data attributes and the API.
+func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
+
+// lowerFirst lowers a label's first letter to run in a sentence: "Sales
+// channel" reads "sales channel", "SKU" stays.
+func lowerFirst(s string) string {
+	if len(s) > 1 && unicode.IsLower(rune(s[1])) {
+		return strings.ToLower(s[:1]) + s[1:]
+	}
+	return s
+}
+
+// metricLabel is a metric's label, or its name when unknown.
+func metricLabel(name string) string {
+	if m, ok := lookupMetric(name); ok && m.Label != "" {
+		return m.Label
+	}
+	return words(name)
 }
 
 type alertsPage struct {
@@ -59,6 +131,11 @@ type alertView struct {
 	decide.Alert
 	Figure string
 	Chart  *chartData
+	// For people: the state and metric in words, the scope with a topic's
+	// name.
+	StateText, MetricText, ScopeText string
+	// Correction is the page of the correction started from it.
+	Correction string
 }
 
 // alertsPage answers GET /alerts?week=: the week's alerts in priority
@@ -75,13 +152,27 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 	}
 	data := alertsPage{Week: res.Week, Prev: "/alerts?week=" + week.Add(-1).String(), Waiting: res.Waiting,
 		CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF}
+	names, err := s.topicNamesIf(r.Context(), slices.ContainsFunc(res.Alerts, func(a decide.Alert) bool { return isTopic(a.Scope) }))
+	if err != nil {
+		return err
+	}
+	corrections, err := d.Corrections(r.Context())
+	if err != nil {
+		return err
+	}
 	for _, a := range res.Alerts {
-		v := alertView{Alert: a, Figure: alertFigure(a)}
+		v := alertView{Alert: a, Figure: alertFigure(a), StateText: words(a.State), MetricText: metricLabel(a.Metric), ScopeText: scopeText(a.Scope, names),
+			Correction: "/corrections"}
+		for _, c := range corrections {
+			if c.AlertID != nil && *c.AlertID == a.ID {
+				v.Correction = "/corrections#correction-" + strconv.FormatInt(c.ID, 10)
+			}
+		}
 		ev, err := d.Evidence(r.Context(), a)
 		if err != nil {
 			return err
 		}
-		v.Chart = evidenceChart(a, ev)
+		v.Chart = evidenceChart(a, ev, names)
 		data.Alerts = append(data.Alerts, v)
 	}
 	return s.render(w, http.StatusOK, "alerts", &view{Title: "Alerts " + res.Week, Session: sess, Nav: "alerts", Data: data})
@@ -99,11 +190,13 @@ func alertFigure(a decide.Alert) string {
 }
 
 // evidenceChart draws the scope, the rest of the store and the threshold.
-func evidenceChart(a decide.Alert, ev decide.Evidence) *chartData {
+func evidenceChart(a decide.Alert, ev decide.Evidence, names map[string]string) *chartData {
 	m, _ := lookupMetric(a.Metric)
 	c := &chartData{Labels: ev.Weeks, Format: m.Format}
 	name := "store"
-	if a.Scope.Dimension != "" {
+	if isTopic(a.Scope) {
+		name = orDefault(names[a.Scope.Group], a.Scope.Group)
+	} else if a.Scope.Dimension != "" {
 		name = a.Scope.Group
 	}
 	c.Series = append(c.Series, chartSeries{Label: name, Values: ev.Scope})
@@ -136,6 +229,7 @@ func (s *Server) alertState(w http.ResponseWriter, r *http.Request, sess *auth.S
 type correctionsPage struct {
 	// Alert prefills the form: a correction started from an alert.
 	Alert       *decide.Alert
+	AlertScope  string // the alert's scope, for people
 	Scope       string
 	Corrections []correctionView
 	Program     *decide.Program
@@ -151,6 +245,9 @@ type correctionsPage struct {
 
 type correctionView struct {
 	decide.Correction
+	// For people: the status and metric in words, the scope with a
+	// topic's name.
+	StatusText, MetricText, ScopeText string
 	// Bar places the expected range and the realized impact on one scale,
 	// in percent of its width.
 	Low, Width, Base, Realized float64
@@ -186,14 +283,20 @@ func (s *Server) renderCorrections(w http.ResponseWriter, r *http.Request, sess 
 	if p, err := d.Program(r.Context()); err == nil {
 		data.Program = &p
 	}
+	names, err := s.topicNamesIf(r.Context(), form["alert"] != "" || slices.ContainsFunc(list, func(c decide.Correction) bool { return isTopic(c.Scope) }))
+	if err != nil {
+		return err
+	}
 	if id, err := strconv.ParseInt(form["alert"], 10, 64); err == nil {
 		if a, err := d.GetAlert(r.Context(), id); err == nil {
-			data.Alert = &a
+			data.Alert, data.AlertScope = &a, scopeText(a.Scope, names)
 		}
 	}
 	data.Metrics = metricOptions(form["metric"])
 	for _, c := range list {
-		data.Corrections = append(data.Corrections, correctionBar(c))
+		v := correctionBar(c)
+		v.StatusText, v.MetricText, v.ScopeText = words(c.Status), metricLabel(c.Metric), scopeText(c.Scope, names)
+		data.Corrections = append(data.Corrections, v)
 	}
 	return s.render(w, status, "corrections", &view{Title: "Corrections", Session: sess, Nav: "corrections", Data: data})
 }
@@ -304,6 +407,8 @@ type guardrailsPage struct {
 type guardrailView struct {
 	decide.Guardrail
 	Threshold string
+	// For people: the metric's label, the area in words, the scope.
+	MetricText, AreaText, ScopeText string
 }
 
 // guardrailsPage answers GET /guardrails: the decision table, editable,
@@ -315,7 +420,10 @@ func (s *Server) guardrailsPage(w http.ResponseWriter, r *http.Request, sess *au
 	}
 	data := guardrailsPage{CanEdit: sess.User.Role == auth.RoleAdmin, CSRF: sess.CSRF, Dimensions: dimensionOptions("")}
 	for _, g := range list {
-		v := guardrailView{Guardrail: g}
+		v := guardrailView{Guardrail: g, MetricText: metricLabel(g.Metric), AreaText: words(g.Area), ScopeText: "the whole store"}
+		if g.Dimension != "" {
+			v.ScopeText = "by " + lowerFirst(dimensionLabel(g.Dimension))
+		}
 		if g.Threshold != nil {
 			v.Threshold = strconv.FormatFloat(*g.Threshold, 'f', -1, 64)
 		}

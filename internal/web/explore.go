@@ -39,6 +39,7 @@ type exploreData struct {
 
 type exploreRow struct {
 	Period, Start, Group   string
+	GroupName              string // for people: a topic's name
 	Value, ValueSort       string
 	Numerator, Denominator string
 	NumSort, DenSort       string
@@ -105,6 +106,12 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	if err != nil {
 		return err
 	}
+	// Topics show by name; their ids stay in the chart's data and the
+	// table's data-group.
+	names, err := s.topicNamesIf(r.Context(), d.By == "topic")
+	if err != nil {
+		return err
+	}
 	periods := periodsOf(res)
 	groups := seriesOf(res)
 	d.Chart = newChart(periods, m.Format)
@@ -112,7 +119,10 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 		d.Chart.add(m.Label, periods, groups[""])
 	} else {
 		for _, g := range largest(groups, chartLines) {
-			d.Chart.add(g, periods, groups[g])
+			d.Chart.add(orDefault(names[g], g), periods, groups[g])
+			if names[g] != "" {
+				d.Chart.Series[len(d.Chart.Series)-1].ID = g
+			}
 		}
 	}
 	d.Lines, d.Groups = len(d.Chart.Series), len(groups)
@@ -125,7 +135,7 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 			Numerator: thousands(row.Numerator, decimals(row.Numerator)), Denominator: thousands(row.Denominator, decimals(row.Denominator)),
 			NumSort: strconv.FormatFloat(row.Numerator, 'f', -1, 64), DenSort: strconv.FormatFloat(row.Denominator, 'f', -1, 64)}
 		if row.Group != nil {
-			e.Group = *row.Group
+			e.Group, e.GroupName = *row.Group, orDefault(names[*row.Group], *row.Group)
 		}
 		d.Rows = append(d.Rows, e)
 	}

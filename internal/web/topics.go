@@ -34,7 +34,7 @@ const (
 type topicsPage struct {
 	Week, Prev string
 	Rows       []topicRow
-	Rising     []decide.TopicMove
+	Rising     []topicRise
 	Gaps       []topicRow
 	Candidates []topics.Candidate
 	Chart      *chartData
@@ -130,15 +130,65 @@ func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 	sort.Slice(data.Gaps, func(i, j int) bool { return data.Gaps[i].Recent > data.Gaps[j].Recent })
 	data.Chart = &chartData{Labels: labels, Format: "count"}
 	for _, row := range data.Rows[:min(chartTopics, len(data.Rows))] {
-		data.Chart.Series = append(data.Chart.Series, chartSeries{Label: row.Name, Values: contacts[row.Topic]})
+		data.Chart.Series = append(data.Chart.Series, chartSeries{Label: row.Name, ID: row.Topic, Values: contacts[row.Topic]})
 	}
-	if data.Rising, err = s.decider().RisingTopics(ctx, week); err != nil {
+	// Rising is judged per order, as the review judges it (decide).
+	rising, err := s.decider().RisingTopics(ctx, week)
+	if err != nil {
 		return err
+	}
+	for _, m := range rising {
+		data.Rising = append(data.Rising, topicRise{Topic: m.Topic, Name: orDefault(names[m.Topic], m.Topic), Contacts: m.Contacts,
+			Rate: fixed(m.PerOrder, 3), Median: fixed(m.MedianPerOrder, 3), New: m.New})
 	}
 	if data.Candidates, err = topics.Candidates(ctx, s.db); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "topics", &view{Title: "Topics", Session: sess, Nav: "topics", Data: data})
+}
+
+// topicRise is a topic whose contacts per order this week are beyond its
+// usual range.
+type topicRise struct {
+	Topic, Name  string
+	Contacts     float64 // this week
+	Rate, Median string  // contacts per order: this week, and the median of the weeks before
+	New          bool    // no contact in the weeks before
+}
+
+// topicNames maps each topic's id to its name. The pages show the name;
+// the id stays where it identifies the topic (element ids, data attributes,
+// links, downloads).
+func (s *Server) topicNames(ctx context.Context) (map[string]string, error) {
+	list, err := topics.Taxonomy(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, t := range list {
+		names[t.ID] = t.Name
+	}
+	return names, nil
+}
+
+// topicNamesIf is topicNames when the page has a topic to name, and none
+// otherwise: reading the taxonomy counts its contacts.
+func (s *Server) topicNamesIf(ctx context.Context, needed bool) (map[string]string, error) {
+	if !needed {
+		return nil, nil
+	}
+	return s.topicNames(ctx)
+}
+
+func isTopic(sc decide.Scope) bool { return sc.Dimension == "topic" }
+
+// scopeText writes a scope as the pages show it, "carrier=ParcelNow",
+// with a topic's name for its id: "topic=Where is my order".
+func scopeText(sc decide.Scope, names map[string]string) string {
+	if isTopic(sc) && names[sc.Group] != "" {
+		return sc.Dimension + "=" + names[sc.Group]
+	}
+	return sc.String()
 }
 
 func at(v []*float64, i int) float64 {
@@ -154,13 +204,8 @@ func fixed(v float64, digits int) string { return strconv.FormatFloat(v, 'f', di
 // article answered someone on in the last 90 days: with none, every
 // frequent topic is a gap.
 func (s *Server) topicFacts(ctx context.Context, week decide.Week) (names map[string]string, articles map[string]bool, err error) {
-	names = map[string]string{}
-	list, err := topics.Taxonomy(ctx, s.db)
-	if err != nil {
+	if names, err = s.topicNames(ctx); err != nil {
 		return nil, nil, err
-	}
-	for _, t := range list {
-		names[t.ID] = t.Name
 	}
 	articles, err = kb.AnsweredTopics(ctx, s.db, week.End().Add(-90*24*time.Hour), week.End())
 	return names, articles, err

@@ -33,6 +33,21 @@
     };
   }
 
+  // The axes' font, set on the chart and used to measure its labels.
+  const axisFont = '12px system-ui, -apple-system, "Segoe UI", "Liberation Sans", sans-serif';
+  const measurer = document.createElement('canvas').getContext('2d');
+  function textWidth(text) {
+    measurer.font = axisFont;
+    return measurer.measureText(text).width;
+  }
+
+  // contentWidth is the width inside the element's padding: the chart's.
+  function contentWidth(el) {
+    const style = getComputedStyle(el);
+    const width = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return Math.max(Math.floor(width), 200);
+  }
+
   // drawChart draws one chart. The x axis counts periods (0, 1, 2, …) and
   // labels them as the server does ("2026-W12", "2026-03", "2026-03-16"), so
   // days, weeks and months all read the same way and no time zone can shift
@@ -42,35 +57,56 @@
     const fmt = formatter(data.format);
     const height = el.classList.contains('wide') ? 320 : 150;
     const n = data.labels.length;
+    // A period's label is centred on its tick, and the first and last
+    // ticks sit on the plot's edges: half the widest label must fit beyond
+    // each edge, on the right in the padding, on the left in the y axis.
+    const halfLabel = Math.ceil(Math.max(0, ...data.labels.map(textWidth)) / 2) + 2;
+    // Out of the chart (the cursor elsewhere) the legend reads the last
+    // period; a series without a value there shows none.
+    const at = (idx) => (idx == null ? n - 1 : idx);
     const opts = {
-      width: Math.max(el.clientWidth, 200),
+      width: contentWidth(el),
       height: height,
-      padding: [12, 28, 0, 0], // room for the last period's label
+      padding: [12, halfLabel, 0, 0],
       legend: { show: data.series.length > 1, live: true },
       scales: { x: { time: false, range: [0, Math.max(n - 1, 1)] } },
       axes: [
         {
+          font: axisFont,
           size: 30,
           space: 72,
           incrs: [1, 2, 3, 4, 6, 8, 13, 26, 52, 104, 365],
           values: (u, ticks) => ticks.map((i) => (Number.isInteger(i) && data.labels[i]) || ''),
         },
-        { size: 64, values: axisFormatter(data.format) },
+        {
+          font: axisFont,
+          values: axisFormatter(data.format),
+          // As wide as its longest value, and at least room for half the
+          // first period's label.
+          size: (u, values, axis) => {
+            const a = u.axes[axis];
+            const widest = Math.max(0, ...(values || []).map(textWidth));
+            return Math.ceil(Math.max(widest + a.ticks.size + a.gap + 4, halfLabel));
+          },
+        },
       ],
       series: [
-        { label: 'Period', value: (u, v) => (v == null ? '' : data.labels[v]) },
+        { label: 'Period', value: (u, v, sidx, idx) => data.labels[at(idx)] || '' },
       ].concat(data.series.map((s, i) => ({
         label: s.label,
         stroke: palette[i % palette.length],
         width: 2,
         points: { show: n <= 60 },
-        value: (u, v) => fmt(v),
+        value: (u, v, sidx, idx) => {
+          const x = s.values[at(idx)];
+          return x == null ? (idx == null ? '' : fmt(null)) : fmt(x);
+        },
       }))),
     };
     const xs = data.labels.map((_, i) => i);
     const chart = new uPlot(opts, [xs].concat(data.series.map((s) => s.values)), el);
     el.dataset.drawn = 'true';
-    return () => chart.setSize({ width: Math.max(el.clientWidth, 200), height: height });
+    return () => chart.setSize({ width: contentWidth(el), height: height });
   }
 
   function drawCharts() {
