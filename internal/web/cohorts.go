@@ -68,7 +68,8 @@ func (s *Server) cohorts(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	if err != nil {
 		return err
 	}
-	d := cohortsData{Metric: orDefault(q.Get("metric"), "cpo"), By: orDefault(q.Get("by"), "sales_channel"), Adjusted: returnAdjusted(r)}
+	d := cohortsData{Metric: orDefault(q.Get("metric"), "cpo"), By: orDefault(q.Get("by"), "sales_channel")}
+	d.Adjusted = returnAdjusted(r, d.Metric)
 	var p domain.Problems
 	m, ok := lookupMetric(d.Metric)
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"quietdesk/internal/decide"
@@ -193,10 +194,17 @@ func dimensionOptions(selected string) []optionGroup {
 	return out
 }
 
-// returnAdjusted reads a form's return_adjusted checkbox.
-func returnAdjusted(r *http.Request) bool {
-	v := r.URL.Query().Get("return_adjusted")
-	return v == "1" || v == "true" || v == "on"
+// returnAdjusted reads a form's return_adjusted checkbox. A page opened
+// without it shows a return-sensitive metric return-adjusted: otherwise
+// the recent weeks, whose returns have not arrived, look better than they
+// are (SPRING30's return-cost ratio would read 0%). The forms send a
+// hidden "0" before the box, so a box left unticked is an answer too.
+func returnAdjusted(r *http.Request, metric string) bool {
+	vals, given := r.URL.Query()["return_adjusted"]
+	if !given {
+		return metrics.ReturnAdjustable(metric)
+	}
+	return slices.ContainsFunc(vals, func(v string) bool { return v == "1" || v == "true" || v == "on" })
 }
 
 // invalid reports whether err is bad input the page should show beside

@@ -54,7 +54,8 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	if err != nil {
 		return err
 	}
-	d := exploreData{Metric: orDefault(q.Get("metric"), "cpo"), By: q.Get("by"), Grain: orDefault(q.Get("grain"), "week"), Adjusted: returnAdjusted(r)}
+	d := exploreData{Metric: orDefault(q.Get("metric"), "cpo"), By: q.Get("by"), Grain: orDefault(q.Get("grain"), "week")}
+	d.Adjusted = returnAdjusted(r, d.Metric)
 	var p domain.Problems
 	m, ok := lookupMetric(d.Metric)
 	if !ok {

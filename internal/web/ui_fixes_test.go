@@ -227,3 +227,25 @@ func TestTopicsRisingIsPerOrder(t *testing.T) {
 		}
 	}
 }
+
+// Cohorts and Explore show a return-sensitive metric return-adjusted
+// unless the box is unticked; other metrics as they are.
+func TestReturnSensitiveMetricsAreAdjustedByDefault(t *testing.T) {
+	s := startSite(t, storetest.Open(t, store.SQLite))
+	v := s.visitor().login("analyst@example.com")
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"/cohorts?metric=return_cost_ratio&by=discount_code", true},
+		{"/cohorts?metric=return_cost_ratio&by=discount_code&return_adjusted=0", false},
+		{"/cohorts?metric=return_cost_ratio&by=discount_code&return_adjusted=0&return_adjusted=1", true},
+		{"/explore?metric=contribution_per_order", true},
+		{"/explore?metric=cpo", false},
+	} {
+		v.page(c.path, http.StatusOK)
+		if q := s.metrics.last(); q.ReturnAdjusted != c.want {
+			t.Errorf("%s: return-adjusted %v, want %v", c.path, q.ReturnAdjusted, c.want)
+		}
+	}
+}
