@@ -228,6 +228,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return *v
 		},
 		"dimensions": dimensionOptions,
+		// metricLabel names a metric for people.
+		"metricLabel": metricLabel,
 		// levels are a correction's effort and impact levels.
 		"levels": func() []string { return decide.Levels },
 	}
