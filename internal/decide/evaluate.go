@@ -165,6 +165,15 @@ func (g Guardrail) beyondNoise(s *series, i int) bool {
 // says why when it fires.
 func (g Guardrail) fires(s *series, i int) (bool, *float64, string) {
 	v := s.values[i]
+	// In a volume-surge week a contacts-per-order figure falls by dilution
+	// alone, its contacts still to come: a floor or ceiling that fired the
+	// week before holds through it, rather than resolving on the surge
+	// (docs/decisions.md#triggers).
+	if def, _ := metrics.Lookup(g.Metric); def.Count && (g.Trigger == BelowFloor || g.Trigger == AboveCeiling) && i > 0 && s.surge != nil && s.surge[i] {
+		if ok, th, why := g.fires(s, i-1); ok {
+			return true, th, why + "; held through this volume-surge week, whose contacts are still to come"
+		}
+	}
 	switch g.Trigger {
 	case BelowFloor, AboveCeiling:
 		th := *g.Threshold

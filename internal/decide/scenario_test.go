@@ -440,3 +440,41 @@ func TestProposalsFromTheBaseline(t *testing.T) {
 		}
 	})
 }
+
+// In a volume-surge week, a cohort's CPO that falls under its ceiling by
+// dilution alone does not resolve its alert: the ceiling holds through
+// the surge.
+func TestCeilingHoldsThroughAVolumeSurge(t *testing.T) {
+	s := scenario{weeks: 10, cohorts: []string{"Late", "Fine"}, spec: func(w int, c string) cohortWeek {
+		cw := cohortWeek{orders: 40, revenue: 100, cogs: 40, contacts: 0.1}
+		if c == "Late" && w >= 2 {
+			cw.contacts = 0.5
+		}
+		if w == 9 { // Black Friday: two and a half times the orders
+			cw.orders = 100
+			if c == "Late" {
+				cw.contacts = 0.2
+			}
+		}
+		return cw
+	}}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s.build(t, db)
+		configure(t, db, decide.Guardrail{Name: "ceiling", Metric: "cpo", Trigger: decide.AboveCeiling, Dimension: "carrier", Weeks: 2, MinOrders: 30, Threshold: ptr(0.3)})
+		d := newDecider(db, s.now())
+		first := decide.WeekOf(firstMonday, time.UTC)
+		for w := 3; w <= 9; w++ {
+			if _, err := d.Evaluate(ctx, first.Add(w)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := d.WeekAlerts(ctx, first.Add(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Alerts) != 1 || res.Alerts[0].Scope.Group != "Late" || res.Alerts[0].State == decide.Resolved || !strings.Contains(res.Alerts[0].Why, "volume-surge") {
+			t.Errorf("in the surge week: %+v", res.Alerts)
+		}
+	})
+}
