@@ -5,11 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
+	"strings"
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
+	"quietdesk/internal/store"
 )
 
 // Limits of the explorer: lines on the chart (the largest groups), rows in
@@ -43,6 +44,10 @@ type exploreRow struct {
 	Value, ValueSort       string
 	Numerator, Denominator string
 	NumSort, DenSort       string
+	// Note marks a period the figures of which are not final: not whole
+	// in the range or not over ("partial"), or an order cohort whose
+	// attribution window is still open ("immature").
+	Note string
 }
 
 // explore answers GET /explore?metric=&by=&grain=&from=&to=: any metric,
@@ -50,7 +55,7 @@ type exploreRow struct {
 // table.
 func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
 	q := r.URL.Query()
-	today, err := s.today(r.Context())
+	loc, err := store.TimeZone(r.Context(), s.db)
 	if err != nil {
 		return err
 	}
@@ -71,7 +76,11 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 		p.Add("grain", "%q is not day, week or month", d.Grain)
 		d.Grain = "week"
 	}
-	from, to := defaultRange(today, d.Grain)
+	// The engine's default range: the last 12 complete periods.
+	def := metrics.Query{Grain: d.Grain}
+	metrics.DefaultRange(&def, s.Now(), loc)
+	from, _ := parseDate(def.From)
+	to, _ := parseDate(def.To)
 	if v := q.Get("from"); v != "" {
 		if from, ok = parseDate(v); !ok {
 			p.Add("from", "%q is not a date (YYYY-MM-DD)", v)
@@ -138,24 +147,20 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 		if row.Group != nil {
 			e.Group, e.GroupName = *row.Group, orDefault(names[*row.Group], *row.Group)
 		}
+		var notes []string
+		if row.Partial {
+			notes = append(notes, "partial")
+		}
+		if row.Mature != nil && !*row.Mature {
+			notes = append(notes, "immature")
+		}
+		if row.VolumeSurge {
+			notes = append(notes, "volume surge")
+		}
+		e.Note = strings.Join(notes, ", ")
 		d.Rows = append(d.Rows, e)
 	}
 	return s.render(w, http.StatusOK, "explore", v)
-}
-
-// defaultRange is what the explorer shows first: the last 28 days, 12
-// complete weeks or 12 complete months.
-func defaultRange(today time.Time, grain string) (from, to time.Time) {
-	switch grain {
-	case "day":
-		return today.AddDate(0, 0, -28), today.AddDate(0, 0, -1)
-	case "month":
-		first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-		return first.AddDate(-1, 0, 0), first.AddDate(0, 0, -1)
-	default:
-		last := lastCompleteWeek(today)
-		return last.AddDate(0, 0, -7*11), last.AddDate(0, 0, 6)
-	}
 }
 
 // largest returns the n groups with the most weight (denominator, then

@@ -249,3 +249,16 @@ func TestReturnSensitiveMetricsAreAdjustedByDefault(t *testing.T) {
 		}
 	}
 }
+
+// Explore marks the periods whose figures are not final: a week the range
+// cuts, an order cohort still maturing, a volume-surge week.
+func TestExploreMarksPeriodsThatAreNotFinal(t *testing.T) {
+	s := demoSite(t)
+	v := s.visitor().login("analyst@example.com")
+	body := v.page("/explore?metric=cpo_cohort&from=2026-10-07&to=2026-11-22", http.StatusOK)
+	mustContain(t, body, "2026-W41 <span class=\"note\"", "(partial)", "2026-W47 <span class=\"note\"", "(immature)")
+	body = v.page("/explore?metric=cpo&from=2026-08-03&to=2026-08-30", http.StatusOK)
+	if strings.Contains(body, `class="note"`) {
+		t.Error("whole, complete weeks of period CPO are marked")
+	}
+}
