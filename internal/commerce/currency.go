@@ -329,10 +329,7 @@ func orderRefs(ctx context.Context, tx *store.Tx, externalIDs []string) (map[str
 	const chunk = 500
 	for start := 0; start < len(externalIDs); start += chunk {
 		part := externalIDs[start:min(start+chunk, len(externalIDs))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
+		args := store.Args(part)
 		rows, err := tx.Tx.QueryContext(ctx, tx.DB().Rebind(`SELECT external_id, id, fx_rate FROM orders WHERE external_id IN (`+store.Placeholders(len(part))+`)`), args...)
 		if err != nil {
 			return nil, err

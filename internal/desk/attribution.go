@@ -115,13 +115,13 @@ func RefreshAttribution(ctx context.Context, tx *store.Tx, orderRefs []string, c
 		if _, err := tx.Exec(ctx, `UPDATE contacts SET order_id = (SELECT o.id FROM orders o
 				WHERE o.external_id = contacts.external_order OR o.name = contacts.external_order OR o.name = '#' || contacts.external_order
 				ORDER BY CASE WHEN o.customer_id = contacts.customer_id THEN 0 ELSE 1 END, o.id LIMIT 1)
-			WHERE order_id IS NULL AND attribution = 'explicit' AND external_order IN (`+store.Placeholders(len(part))+`)`, anySlice(part)...); err != nil {
+			WHERE order_id IS NULL AND attribution = 'explicit' AND external_order IN (`+store.Placeholders(len(part))+`)`, store.Args(part)...); err != nil {
 			return err
 		}
 	}
 	lookback := int64(AttributionLookback / time.Second)
 	for start := 0; start < len(customerIDs); start += 500 {
-		part := anySlice(customerIDs[start:min(start+500, len(customerIDs))])
+		part := store.Args(customerIDs[start:min(start+500, len(customerIDs))])
 		in := store.Placeholders(len(part))
 		if _, err := tx.Exec(ctx, `UPDATE contacts SET order_id = (SELECT o.id FROM orders o WHERE o.customer_id = contacts.customer_id
 				AND o.placed_at <= contacts.started_at AND o.placed_at >= contacts.started_at - ? ORDER BY o.placed_at DESC, o.id DESC LIMIT 1)
@@ -143,7 +143,7 @@ func RefreshAttribution(ctx context.Context, tx *store.Tx, orderRefs []string, c
 func RefreshRepeats(ctx context.Context, tx *store.Tx, customerIDs []int64) error {
 	window := int64(RepeatWindow / time.Second)
 	for start := 0; start < len(customerIDs); start += 500 {
-		part := anySlice(customerIDs[start:min(start+500, len(customerIDs))])
+		part := store.Args(customerIDs[start:min(start+500, len(customerIDs))])
 		// Only the contacts whose flag changes are written: a rewrite of
 		// an unchanged row would still mark its day for the metrics
 		// rollup, and a customer's history can be years of days.
@@ -157,12 +157,4 @@ func RefreshRepeats(ctx context.Context, tx *store.Tx, customerIDs []int64) erro
 		}
 	}
 	return nil
-}
-
-func anySlice[T any](in []T) []any {
-	out := make([]any, len(in))
-	for i, v := range in {
-		out[i] = v
-	}
-	return out
 }

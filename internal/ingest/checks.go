@@ -134,10 +134,7 @@ func StoredOrders(ctx context.Context, db *store.DB, ids []string) (map[string]S
 		const chunk = 500
 		for start := 0; start < len(ids); start += chunk {
 			part := ids[start:min(start+chunk, len(ids))]
-			args := make([]any, len(part))
-			for i, id := range part {
-				args[i] = id
-			}
+			args := store.Args(part)
 			rows, err := tx.Query(ctx, `SELECT external_id, placed_at, item_revenue + shipping_charged, fx_rate FROM orders WHERE external_id IN (`+store.Placeholders(len(part))+`)`, args...)
 			if err != nil {
 				return err

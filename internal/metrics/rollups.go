@@ -93,7 +93,7 @@ func (e *Engine) Refresh(ctx context.Context) error {
 			from = nextMidnight(to)
 		}
 	}
-	_, err = e.DB.Exec(ctx, `DELETE FROM metric_refreshing WHERE bucket IN (`+store.Placeholders(len(claimed))+`)`, anyOf(claimed)...)
+	_, err = e.DB.Exec(ctx, `DELETE FROM metric_refreshing WHERE bucket IN (`+store.Placeholders(len(claimed))+`)`, store.Args(claimed)...)
 	return err
 }
 
@@ -150,14 +150,6 @@ func (e *Engine) refreshing(ctx context.Context) ([]int64, error) {
 		out = append(out, b)
 	}
 	return out, rows.Err()
-}
-
-func anyOf(xs []int64) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
 }
 
 // Rebuild recomputes the whole rollup (quietdesk metrics rebuild).

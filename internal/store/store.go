@@ -322,6 +322,15 @@ func (db *DB) ReadTx(ctx context.Context, fn func(*Tx) error) error {
 	return fn(tx)
 }
 
+// Args turns values into the arguments of a query, for an IN (…) list.
+func Args[T any](values []T) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}
+
 // Placeholders returns "?, ?, …" with n marks, for IN lists and multi-row
 // VALUES.
 func Placeholders(n int) string {

@@ -30,10 +30,7 @@ func (k Keyed) Existing(ctx context.Context, tx *Tx, keys []string) (map[string]
 	const chunk = 500
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
+		args := Args(part)
 		rows, err := tx.Tx.QueryContext(ctx, tx.DB().Rebind(`SELECT `+k.Key+`, id, row_hash FROM `+k.Table+` WHERE `+k.Key+` IN (`+Placeholders(len(part))+`)`), args...)
 		if err != nil {
 			return nil, err

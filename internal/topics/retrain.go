@@ -104,11 +104,20 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 	return cmp, err
 }
 
-// labelledContacts reads the contacts whose topic a person or an import
-// gave, with merged topics followed.
+// maxRetrainExamples bounds what retraining reads: the most recent
+// labelled contacts, which speak as customers speak now. A store of
+// millions of contacts would otherwise hold them all in memory (gigabytes)
+// for a model that learns little more from the millionth.
+const maxRetrainExamples = 50_000
+
+// labelledContacts reads the most recent maxRetrainExamples contacts whose
+// topic a person or an import gave, oldest first, with merged topics
+// followed.
 func labelledContacts(ctx context.Context, q querier, redirects map[string]string) ([]Example, error) {
-	rows, err := q.Query(ctx, `SELECT topic, subject, body FROM contacts WHERE topic_source IN (?, ?, ?) AND topic <> '' ORDER BY id`,
-		SourceImported, SourceAgent, SourcePromoted)
+	rows, err := q.Query(ctx, `SELECT topic, subject, body FROM (
+			SELECT id, topic, subject, body FROM contacts WHERE topic_source IN (?, ?, ?) AND topic <> '' ORDER BY id DESC LIMIT ?) recent
+		ORDER BY id`,
+		SourceImported, SourceAgent, SourcePromoted, maxRetrainExamples)
 	if err != nil {
 		return nil, err
 	}
