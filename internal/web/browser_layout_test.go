@@ -70,14 +70,7 @@ func TestBrowserChartLabelsFit(t *testing.T) {
 	if _, err := chromedp.Call(step(t, ctx), page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordCanvasText}); err != nil {
 		t.Fatal(err)
 	}
-	err := chromedp.Do(step(t, ctx),
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.main`)),
-	)
+	err := logIn(t, ctx, s.url+"/login", "admin@example.com", `nav.main`)
 	if err != nil {
 		t.Fatalf("log in: %v\nthe browser reported: %q", err, problems())
 	}
@@ -140,14 +133,7 @@ const legendValues = `((how) => Array.from(document.querySelectorAll('[data-char
 func TestBrowserLegendsShowTheLatestPeriod(t *testing.T) {
 	ctx, problems := chromium(t)
 	s := demoSite(t)
-	err := chromedp.Do(step(t, ctx),
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.main`)),
-	)
+	err := logIn(t, ctx, s.url+"/login", "admin@example.com", `nav.main`)
 	if err != nil {
 		t.Fatalf("log in: %v\nthe browser reported: %q", err, problems())
 	}
@@ -199,14 +185,7 @@ const headingSizes = `[1, 2, 3, 4].map((n) => Array.from(document.querySelectorA
 func TestBrowserHeadingsAndDates(t *testing.T) {
 	ctx, problems := chromium(t)
 	s := demoSite(t)
-	err := chromedp.Do(step(t, ctx),
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.main`)),
-	)
+	err := logIn(t, ctx, s.url+"/login", "admin@example.com", `nav.main`)
 	if err != nil {
 		t.Fatalf("log in: %v\nthe browser reported: %q", err, problems())
 	}
