@@ -52,6 +52,14 @@ type User struct {
 // and the metrics API.
 func (u User) SeesDashboards() bool { return u.Role == RoleAdmin || u.Role == RoleAnalyst }
 
+// ReadsMessages reports whether the user's role works the desk: reads what
+// customers wrote (messages, attachments, raw mail) and answers them.
+// Analysts see figures only.
+func (u User) ReadsMessages() bool { return u.Role == RoleAdmin || u.Role == RoleAgent }
+
+// DeskRoles are the roles of ReadsMessages, for route tables.
+var DeskRoles = []string{RoleAdmin, RoleAgent}
+
 // AddUser stores a new user with a password.
 func AddUser(ctx context.Context, db *store.DB, email, role, password string, now time.Time) (User, error) {
 	email, p := cleanEmail(email)

@@ -99,7 +99,7 @@ type route struct {
 func (s *Server) routes() []route {
 	dashboards := []string{auth.RoleAdmin, auth.RoleAnalyst}
 	admins := []string{auth.RoleAdmin}
-	return []route{
+	rs := []route{
 		{"GET /healthz", s.handle(s.healthz), false},
 		{"GET /api/v1/openapi.json", s.handle(s.openAPI), false},
 		{"GET /api/v1/metrics", s.readAccess(s.handle(s.getMetrics)), false},
@@ -142,6 +142,12 @@ func (s *Server) routes() []route {
 		{"POST /guardrails/{name}", s.page(admins, s.saveGuardrail), true},
 		{"GET /static/{file...}", s.assets.handler(), true},
 	}
+	// The desk's routes, by capability: a customer's timeline and profile,
+	// the inbox and conversations, and mail.
+	rs = append(rs, s.customerRoutes()...)
+	rs = append(rs, s.inboxRoutes()...)
+	rs = append(rs, s.mailRoutes()...)
+	return rs
 }
 
 // Routes lists the API's route patterns ("POST /api/v1/orders"), so that

@@ -1,0 +1,6 @@
+package web
+
+// mailRoutes lists the routes of this part of the desk.
+func (s *Server) mailRoutes() []route {
+	return nil
+}
