@@ -22,11 +22,14 @@ import (
 const (
 	ScopeIngest = "ingest" // write orders, contacts, messages… through /api/v1
 	ScopeRead   = "read"   // read metrics and records
-	ScopeAdmin  = "admin"
+	// ScopeDesk reads what customers wrote (customers, timelines,
+	// conversations, messages) and acts on conversations, as an agent does.
+	ScopeDesk  = "desk"
+	ScopeAdmin = "admin"
 )
 
 // Scopes lists every scope, in the order tokens show them.
-var Scopes = []string{ScopeIngest, ScopeRead, ScopeAdmin}
+var Scopes = []string{ScopeIngest, ScopeRead, ScopeDesk, ScopeAdmin}
 
 // TokenPrefix starts every token, so a leaked one is easy to recognise in
 // logs and by secret scanners.

@@ -41,9 +41,12 @@ const passwordCost = 11
 
 // User is a person who logs in to the web UI.
 type User struct {
-	ID                int64     `json:"id"`
-	Email             string    `json:"email"`
-	Role              string    `json:"role"`
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+	Role  string `json:"role"`
+	// Name is what customers see on replies; the email's local part until
+	// set.
+	Name              string    `json:"name,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	PasswordChangedAt time.Time `json:"password_changed_at"`
 }
@@ -51,6 +54,15 @@ type User struct {
 // SeesDashboards reports whether the user's role reads the metrics pages
 // and the metrics API.
 func (u User) SeesDashboards() bool { return u.Role == RoleAdmin || u.Role == RoleAnalyst }
+
+// DisplayName is the name customers and colleagues see.
+func (u User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	local, _, _ := strings.Cut(u.Email, "@")
+	return local
+}
 
 // ReadsMessages reports whether the user's role works the desk: reads what
 // customers wrote (messages, attachments, raw mail) and answers them.
@@ -206,12 +218,12 @@ func checkPassword(password string) domain.Problems {
 	return p
 }
 
-const userColumns = `id, email, role, created_at, password_changed_at`
+const userColumns = `id, email, role, name, created_at, password_changed_at`
 
 func scanUser(row interface{ Scan(...any) error }, more ...any) (User, error) {
 	var u User
 	var created, changed int64
-	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &created, &changed}, more...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.Name, &created, &changed}, more...)...); err != nil {
 		return u, err
 	}
 	u.CreatedAt = time.Unix(created, 0)

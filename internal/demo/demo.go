@@ -181,7 +181,7 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	customers := commerce.NewCustomers(clock.Fixed(opt.Now))
 	var w writer = &bulkWriter{customers: customers, now: opt.Now}
 	if opt.normal {
-		w = &normalWriter{env: &ingest.Env{Customers: customers}}
+		w = &normalWriter{env: &ingest.Env{Customers: customers, Now: clock.Fixed(opt.Now)}}
 	}
 	progress := func(phase string, done, total int64) {
 		if opt.Progress != nil {

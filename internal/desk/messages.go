@@ -34,7 +34,41 @@ type Message struct {
 	// OrderExternalID is an order the message is about, when the channel
 	// says so explicitly (a form field, a reply to an order notice).
 	OrderExternalID string
+
+	// Received is when the desk got the message (the clock's now); At is
+	// when it was sent. Live views follow Received: a mail that arrives
+	// late with an old Date still shows up. Zero: At.
+	Received time.Time
+	// Kind is message, or for mail that is no one's words: auto_reply,
+	// bounce, list (package mail classifies them). Those never start or
+	// continue a contact and never wake a conversation.
+	Kind string
+	// What the email channel adds: the sender as written, its Message-ID,
+	// the quoted history removed from Body, the sanitised HTML, the raw
+	// message kept.
+	FromAddr string
+	EmailID  string
+	Quoted   string
+	HTML     string
+	RawID    int64
+	// UserID is the agent who wrote an outbound message (0: an import or
+	// a program); Status its delivery (queued, sent, failed).
+	UserID int64
+	Status string
 }
+
+// Message kinds. Only KindMessage is someone's own words.
+const (
+	KindMessage   = "message"
+	KindAutoReply = "auto_reply"
+	KindBounce    = "bounce"
+	KindList      = "list"
+)
+
+// Noise reports whether the message is mail no one wrote to the brand:
+// an auto-reply, a bounce or list mail. It is kept on the conversation but
+// is never a contact.
+func (m *Message) Noise() bool { return m.Kind != "" && m.Kind != KindMessage }
 
 // Inbound reports whether the customer sent the message.
 func (m *Message) Inbound() bool { return m.Author == "customer" }
@@ -90,6 +124,13 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		return r, err
 	}
 	customerID = conv.customerID
+	if m.Kind == "" {
+		m.Kind = KindMessage
+	}
+	received := m.Received
+	if received.IsZero() {
+		received = m.At
+	}
 	s := Situation{Channel: m.Channel, Inbound: m.Inbound(), At: m.At, SessionID: m.SessionID, NewConversation: conv.id == 0}
 	if conv.id != 0 && conv.state == "closed" && m.Inbound() {
 		s.ReopensConversation = true
@@ -98,7 +139,7 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		id int64
 		LastContact
 	}
-	if conv.id != 0 {
+	if conv.id != 0 && !m.Noise() {
 		var started, lastAt int64
 		err := tx.QueryRow(ctx, `SELECT c.id, c.started_at, c.last_message_at, COALESCE((SELECT m.session_id FROM messages m WHERE m.contact_id = c.id ORDER BY m.at DESC, m.id DESC LIMIT 1), '')
 			FROM contacts c WHERE c.conversation_id = ? AND c.channel = ? ORDER BY c.started_at DESC, c.id DESC LIMIT 1`, conv.id, m.Channel).
@@ -113,32 +154,19 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		}
 	}
 	starts, reason := StartsContact(s)
+	if m.Noise() {
+		starts, reason = false, "an "+m.Kind+" is no contact"
+	}
 	r.Reason = reason
 
 	now := m.At.Unix()
-	if conv.id == 0 {
-		if err := tx.QueryRow(ctx, `INSERT INTO conversations (customer_id, subject, state, created_at, last_message_at) VALUES (?, ?, 'open', ?, ?) RETURNING id`,
-			customerID, m.Subject, now, now).Scan(&conv.id); err != nil {
-			return r, err
-		}
-	} else {
-		// A customer's message puts the conversation back in the agents'
-		// court; a reply from the brand leaves it waiting on the customer.
-		state := "waiting"
-		if m.Inbound() {
-			state = "open"
-		}
-		if conv.state == "closed" && !m.Inbound() {
-			state = "closed"
-		}
-		if _, err := tx.Exec(ctx, `UPDATE conversations SET state = ?, last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END,
-			closed_at = CASE WHEN ? = 'closed' THEN closed_at ELSE NULL END WHERE id = ?`, state, now, now, state, conv.id); err != nil {
-			return r, err
-		}
+	if err := placeInConversation(ctx, tx, &conv, customerID, m, received); err != nil {
+		return r, err
 	}
 	r.ConversationID = conv.id
 
 	switch {
+	case m.Noise():
 	case starts:
 		att, err := Attribute(ctx, tx, customerID, m.OrderExternalID, m.Subject+"\n"+m.Body, m.At)
 		if err != nil {
@@ -164,15 +192,73 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		r.NewContact = true
 	case m.Inbound() || ContinuesContact(s):
 		r.ContactID = last.id
+		// The brand's replies inside a contact are its team figures: the
+		// first one is the first response, each one a reply.
+		reply := 0
+		if m.Author == "agent" {
+			reply = 1
+		}
 		if _, err := tx.Exec(ctx, `UPDATE contacts SET last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END,
-			agent = CASE WHEN ? <> '' THEN ? ELSE agent END WHERE id = ?`, now, now, m.Agent, m.Agent, last.id); err != nil {
+			agent = CASE WHEN ? <> '' THEN ? ELSE agent END,
+			first_response_at = CASE WHEN ? = 1 AND first_response_at IS NULL THEN ? ELSE first_response_at END,
+			replies = replies + ? WHERE id = ?`, now, now, m.Agent, m.Agent, reply, now, reply, last.id); err != nil {
 			return r, err
 		}
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO messages (external_id, conversation_id, contact_id, customer_id, channel, direction, author, agent, session_id, subject, body, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullString(m.ExternalID), conv.id, nullID(r.ContactID), customerID, m.Channel, direction(m.Inbound()), m.Author, m.Agent, m.SessionID, m.Subject, m.Body, now).Scan(&r.MessageID)
+	err = tx.QueryRow(ctx, `INSERT INTO messages (external_id, conversation_id, contact_id, customer_id, channel, direction, author, agent, session_id, subject, body, at,
+			kind, from_addr, email_id, quoted, html, raw_id, user_id, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullString(m.ExternalID), conv.id, nullID(r.ContactID), customerID, m.Channel, direction(m.Inbound()), m.Author, m.Agent, m.SessionID, m.Subject, m.Body, now,
+		m.Kind, m.FromAddr, nullString(m.EmailID), m.Quoted, m.HTML, nullID(m.RawID), nullID(m.UserID), m.Status).Scan(&r.MessageID)
 	return r, err
+}
+
+// placeInConversation creates the conversation the message starts, or
+// moves the one it joins: a customer's message puts it back in the agents'
+// court (open, awake, awaiting an answer since then), a reply from the
+// brand leaves it waiting on the customer, and noise changes nothing but
+// the thread. Every write stamps updated_at, which live views follow.
+func placeInConversation(ctx context.Context, tx *store.Tx, conv *conversation, customerID int64, m Message, received time.Time) error {
+	at, stamp := m.At.Unix(), received.Unix()
+	if conv.id == 0 {
+		// Noise that threads nowhere is kept, in a conversation no view
+		// of open work shows.
+		state, awaiting := "open", any(nil)
+		switch {
+		case m.Noise():
+			state = "closed"
+		case m.Inbound():
+			awaiting = at
+		default:
+			state = "waiting"
+		}
+		return tx.QueryRow(ctx, `INSERT INTO conversations (customer_id, subject, state, channel, created_at, last_message_at, awaiting_since, updated_at, closed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 'closed' THEN ? END) RETURNING id`,
+			customerID, m.Subject, state, m.Channel, at, at, awaiting, stamp, state, at).Scan(&conv.id)
+	}
+	if m.Noise() {
+		_, err := tx.Exec(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, stamp, conv.id)
+		return err
+	}
+	state := "waiting"
+	if m.Inbound() {
+		state = "open"
+	}
+	if conv.state == "closed" && !m.Inbound() {
+		state = "closed"
+	}
+	var err error
+	if m.Inbound() {
+		_, err = tx.Exec(ctx, `UPDATE conversations SET state = ?, last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END,
+			closed_at = NULL, snoozed_until = NULL, awaiting_since = COALESCE(awaiting_since, ?), updated_at = ? WHERE id = ?`,
+			state, at, at, at, stamp, conv.id)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE conversations SET state = ?, last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END,
+			closed_at = CASE WHEN ? = 'closed' THEN closed_at ELSE NULL END,
+			awaiting_since = CASE WHEN ? = 'agent' THEN NULL ELSE awaiting_since END, updated_at = ? WHERE id = ?`,
+			state, at, at, state, m.Author, stamp, conv.id)
+	}
+	return err
 }
 
 type conversation struct {
@@ -222,7 +308,7 @@ func SetConversationState(ctx context.Context, tx *store.Tx, conversationID int6
 	if state == "closed" {
 		closed = at.Unix()
 	}
-	res, err := tx.Exec(ctx, `UPDATE conversations SET state = ?, closed_at = ? WHERE id = ?`, state, closed, conversationID)
+	res, err := tx.Exec(ctx, `UPDATE conversations SET state = ?, closed_at = ?, updated_at = ? WHERE id = ?`, state, closed, at.Unix(), conversationID)
 	if err != nil {
 		return err
 	}

@@ -52,10 +52,11 @@ type Kind struct {
 // Env is what writes share across the batches of one import or request.
 type Env struct {
 	Customers *commerce.Customers
+	Now       clock.Clock
 }
 
 // NewEnv returns a fresh write environment reading the time from now.
-func NewEnv(now clock.Clock) *Env { return &Env{Customers: commerce.NewCustomers(now)} }
+func NewEnv(now clock.Clock) *Env { return &Env{Customers: commerce.NewCustomers(now), Now: now} }
 
 // Kinds lists every kind, by name.
 var Kinds = map[string]*Kind{}

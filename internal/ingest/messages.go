@@ -64,7 +64,11 @@ func RecordMessages(ctx context.Context, tx *store.Tx, env *Env, msgs []desk.Mes
 	}
 	sort.SliceStable(order, func(a, b int) bool { return msgs[order[a]].At.Before(msgs[order[b]].At) })
 	out := make([]desk.Recorded, len(msgs))
+	received := env.Now()
 	for _, i := range order {
+		if msgs[i].Received.IsZero() {
+			msgs[i].Received = received
+		}
 		r, err := desk.RecordMessage(ctx, tx, env.Customers, msgs[i])
 		if err != nil {
 			return out, &ItemError{Item: i, Err: err}

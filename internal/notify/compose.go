@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/mail"
+	"strings"
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
@@ -19,10 +20,27 @@ func compose(from, to *mail.Address, d Delivery, now time.Time) ([]byte, error) 
 	h.SetAddressList("From", []*gomail.Address{from})
 	h.SetAddressList("To", []*gomail.Address{to})
 	h.SetSubject(d.Subject)
-	h.SetMessageID(messageID(d, from))
-	// RFC 3834: out-of-office responders must not answer it, so a review
-	// sent to a team list does not start a mail loop.
-	h.Set("Auto-Submitted", "auto-generated")
+	if d.MessageID != "" {
+		h.SetMessageID(d.MessageID)
+	} else {
+		h.SetMessageID(messageID(d, from))
+	}
+	if d.ReplyTo != "" {
+		if rt, err := mail.ParseAddress(d.ReplyTo); err == nil {
+			h.SetAddressList("Reply-To", []*gomail.Address{(*gomail.Address)(rt)})
+		}
+	}
+	if d.InReplyTo != "" {
+		h.SetMsgIDList("In-Reply-To", []string{d.InReplyTo})
+	}
+	if refs := strings.Fields(d.References); len(refs) > 0 {
+		h.SetMsgIDList("References", refs)
+	}
+	if !d.Personal {
+		// RFC 3834: out-of-office responders must not answer it, so a
+		// review sent to a team list does not start a mail loop.
+		h.Set("Auto-Submitted", "auto-generated")
+	}
 
 	var buf bytes.Buffer
 	if d.HTML == "" {

@@ -39,6 +39,12 @@ func (s *SMTPSender) Send(ctx context.Context, d Delivery) error {
 		return err
 	}
 	from, _ := mail.ParseAddress(cfg.From) // checked
+	if d.From != "" {
+		// A desk reply comes from the support address it answers for.
+		if own, err := mail.ParseAddress(d.From); err == nil {
+			from = own
+		}
+	}
 	to, err := mail.ParseAddress(d.Target)
 	if err != nil {
 		return Permanent(fmt.Errorf("%q is not an email address: %v", d.Target, err))

@@ -58,6 +58,20 @@ type Delivery struct {
 	// with at least "text". Enqueue builds {"text": Text} when it is empty.
 	Payload json.RawMessage `json:"payload,omitempty"`
 
+	// A reply on the desk is mail from a support address in a thread:
+	// From overrides the relay's sender (smtp.from), ReplyTo routes the
+	// answer back to its conversation, and MessageID, InReplyTo and
+	// References (space-separated ids, without <>) thread it in the
+	// customer's mail client. Personal marks mail a person wrote, which
+	// must not carry Auto-Submitted (the customer's own auto-responder may
+	// answer it, and the desk recognises that answer as an auto-reply).
+	From       string `json:"from,omitempty"`
+	ReplyTo    string `json:"reply_to,omitempty"`
+	MessageID  string `json:"message_id,omitempty"`
+	InReplyTo  string `json:"in_reply_to,omitempty"`
+	References string `json:"references,omitempty"`
+	Personal   bool   `json:"personal,omitempty"`
+
 	Status        string     `json:"status"`
 	Attempts      int        `json:"attempts"`
 	LastError     string     `json:"last_error,omitempty"` // the latest failure's, kept after a later success
@@ -87,9 +101,11 @@ func Enqueue(ctx context.Context, q Execer, d Delivery, now time.Time) (Delivery
 	if due.IsZero() {
 		due = now
 	}
-	res, err := q.Exec(ctx, `INSERT INTO deliveries (key, channel, target, subject, body_text, body_html, payload, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		d.Key, d.Channel, d.Target, d.Subject, d.Text, d.HTML, string(d.Payload), StatusPending, due.Unix(), now.Unix())
+	res, err := q.Exec(ctx, `INSERT INTO deliveries (key, channel, target, subject, body_text, body_html, payload, status, next_attempt_at, created_at,
+			from_addr, reply_to, message_id, in_reply_to, refs, automatic)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		d.Key, d.Channel, d.Target, d.Subject, d.Text, d.HTML, string(d.Payload), StatusPending, due.Unix(), now.Unix(),
+		d.From, d.ReplyTo, d.MessageID, d.InReplyTo, d.References, !d.Personal)
 	if err != nil {
 		return Delivery{}, false, fmt.Errorf("enqueue %s: %w", d.Key, err)
 	}

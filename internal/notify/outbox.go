@@ -12,7 +12,7 @@ import (
 )
 
 const columns = `id, key, channel, target, subject, body_text, body_html, payload, status, attempts, last_error,
-	next_attempt_at, claimed_by, claimed_until, created_at, sent_at`
+	next_attempt_at, claimed_by, claimed_until, created_at, sent_at, from_addr, reply_to, message_id, in_reply_to, refs, automatic`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,11 +21,13 @@ func scan(row scanner) (Delivery, error) {
 	var payload string
 	var next, created int64
 	var claimed, sent sql.NullInt64
+	var automatic bool
 	err := row.Scan(&d.ID, &d.Key, &d.Channel, &d.Target, &d.Subject, &d.Text, &d.HTML, &payload, &d.Status, &d.Attempts, &d.LastError,
-		&next, &d.ClaimedBy, &claimed, &created, &sent)
+		&next, &d.ClaimedBy, &claimed, &created, &sent, &d.From, &d.ReplyTo, &d.MessageID, &d.InReplyTo, &d.References, &automatic)
 	if err != nil {
 		return Delivery{}, err
 	}
+	d.Personal = !automatic
 	if payload != "" {
 		d.Payload = json.RawMessage(payload)
 	}

@@ -10,8 +10,17 @@ import (
 
 // Setting returns a store setting, "" when unset.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	return readSetting(ctx, db.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key))
+}
+
+// Setting returns a store setting as this transaction sees it.
+func (tx *Tx) Setting(ctx context.Context, key string) (string, error) {
+	return readSetting(ctx, tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key))
+}
+
+func readSetting(_ context.Context, row *sql.Row) (string, error) {
 	var v string
-	err := db.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := row.Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -140,4 +141,50 @@ func localPath(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// deskActor is who acts through a desk route: a logged-in user, or an API
+// token (UserID 0) acting under its name.
+type deskActor struct {
+	UserID int64
+	Name   string
+}
+
+type actorKey struct{}
+
+// actorOf returns the actor deskAccess let through.
+func actorOf(r *http.Request) deskActor {
+	a, _ := r.Context().Value(actorKey{}).(deskActor)
+	return a
+}
+
+// deskAccess lets a request through with a bearer token of scope desk, or
+// with the session of a user whose role reads messages (agents and admins;
+// analysts see figures only). A session's writes must come from our own
+// pages: cross-origin requests are refused as the pages' forms are.
+func (s *Server) deskAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie(sessionCookie); err != nil || r.Header.Get("Authorization") != "" {
+			s.need(auth.ScopeDesk, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, deskActor{Name: infoOf(r).token})))
+			})).ServeHTTP(w, r)
+			return
+		}
+		if err := s.crossOrigin.Check(r); err != nil {
+			s.writeError(w, r, domain.Errorf(domain.EForbidden, "this request was sent from another site, so it was refused"))
+			return
+		}
+		sess, err := s.session(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		infoOf(r).user = sess.User.Email
+		if !sess.User.ReadsMessages() {
+			s.writeError(w, r, domain.Errorf(domain.EForbidden, "%s is logged in as %s; conversations are for agents and admins", sess.User.Email, sess.User.Role))
+			return
+		}
+		a := deskActor{UserID: sess.User.ID, Name: sess.User.DisplayName()}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
+	})
 }

@@ -187,3 +187,6 @@ ALTER TABLE deliveries ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN in_reply_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN refs TEXT NOT NULL DEFAULT '';
+-- FALSE for mail a person wrote (an agent's reply): only automatic mail
+-- carries Auto-Submitted, which tells responders not to answer it.
+ALTER TABLE deliveries ADD COLUMN automatic BOOLEAN NOT NULL DEFAULT TRUE;
