@@ -223,18 +223,18 @@ func placeInConversation(ctx context.Context, tx *store.Tx, conv *conversation, 
 	if conv.id == 0 {
 		// Noise that threads nowhere is kept, in a conversation no view
 		// of open work shows.
-		state, awaiting := "open", any(nil)
+		state, awaiting, closed := "open", any(nil), any(nil)
 		switch {
 		case m.Noise():
-			state = "closed"
+			state, closed = "closed", at
 		case m.Inbound():
 			awaiting = at
 		default:
 			state = "waiting"
 		}
 		return tx.QueryRow(ctx, `INSERT INTO conversations (customer_id, subject, state, channel, created_at, last_message_at, awaiting_since, updated_at, closed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 'closed' THEN ? END) RETURNING id`,
-			customerID, m.Subject, state, m.Channel, at, at, awaiting, stamp, state, at).Scan(&conv.id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			customerID, m.Subject, state, m.Channel, at, at, awaiting, stamp, closed).Scan(&conv.id)
 	}
 	if m.Noise() {
 		_, err := tx.Exec(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, stamp, conv.id)
