@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"quietdesk/internal/desk"
+	"quietdesk/internal/mail"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/reviewday"
@@ -55,12 +57,49 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 	)
 }
 
+// smtpServer starts the inbound mail server: it accepts mail for the
+// support addresses (and their reply+token addresses) and stores each one
+// through the same path as POST /api/v1/inbound/email.
+func (a *app) smtpServer(ctx context.Context, db *store.DB, opt serveOptions) (*mail.Server, error) {
+	addrs, err := desk.LoadSupportAddresses(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if len(addrs) == 0 {
+		opt.log.Warn("the SMTP server accepts no mail until support addresses are set", "fix", "quietdesk settings set "+desk.SettingSupportAddresses+" support@brand.com")
+	}
+	srv := &mail.Server{Addr: opt.smtp, Log: opt.log, MaxMessageBytes: desk.MaxMailBytes,
+		// Read at each recipient, so a changed setting applies at once.
+		Accept: func(rcpt string) bool {
+			addrs, err := desk.LoadSupportAddresses(context.WithoutCancel(ctx), db)
+			if err != nil {
+				return false
+			}
+			ok, _ := addrs.Accepts(rcpt)
+			return ok
+		},
+		Deliver: func(ctx context.Context, env mail.Envelope, raw []byte) error {
+			_, err := desk.ReceiveMail(ctx, db, a.now(), raw, env.Rcpts)
+			return err
+		},
+	}
+	bound, err := srv.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opt.log.Info("receiving mail", "smtp", bound)
+	return srv, nil
+}
+
 // serveOptions are how a store is served.
 type serveOptions struct {
 	addr        string
 	grace       time.Duration // for requests in flight at shutdown
 	behindProxy bool
-	log         *slog.Logger
+	// smtp, when set, is where inbound mail for the support addresses is
+	// received (docs/email.md#receiving).
+	smtp string
+	log  *slog.Logger
 	// ready is called with the bound address once the server listens.
 	ready func(bound string)
 }
@@ -82,6 +121,13 @@ func (a *app) serveStore(ctx context.Context, db *store.DB, opt serveOptions) er
 		return err
 	}
 	opt.log.Info("serving", "addr", bound, "url", "http://"+bound, "database", string(db.Dialect))
+	var inbound *mail.Server
+	if opt.smtp != "" {
+		if inbound, err = a.smtpServer(ctx, db, opt); err != nil {
+			srv.Shutdown(context.WithoutCancel(ctx))
+			return err
+		}
+	}
 	if opt.ready != nil {
 		opt.ready(bound)
 	}
@@ -97,6 +143,13 @@ func (a *app) serveStore(ctx context.Context, db *store.DB, opt serveOptions) er
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opt.grace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if inbound != nil {
+		// A mail in flight is either stored or refused with 4xx, which
+		// makes the sender try again later.
+		if serr := inbound.Shutdown(sctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	<-background // a send in flight finishes and is recorded
 	if err != nil {
 		return fmt.Errorf("shutdown: %w (requests still running after %s were cut off)", err, opt.grace)

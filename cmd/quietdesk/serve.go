@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--db DSN]", run: runServe})
+	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--smtp HOST:PORT] [--db DSN]", run: runServe})
 }
 
 const serveHelp = `Serves the web UI (Overview, Cohorts, Explore, Topics, Review, Alerts,
@@ -36,6 +36,11 @@ store's time zone it emails the weekly review to every owner with an address
 Once a week it retrains the store's topic model on its own labels, keeping
 the new model only if it scores at least as well (quietdesk topics models).
 
+With --smtp HOST:PORT it also receives mail for the support addresses
+(setting support.addresses) and their reply addresses; point the brand's MX
+or mail relay at it. Relays that forward mail over HTTP post it to
+/api/v1/inbound/email instead. See docs/email.md.
+
 Logs one line per request on stderr. On SIGINT or SIGTERM it stops accepting
 connections and waits for the requests in flight, so their writes finish.`
 
@@ -45,6 +50,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on a signal, how long to wait for requests in flight")
 	logFormat := fs.String("log-format", "text", "log as text or json")
 	behindProxy := fs.Bool("behind-proxy", false, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy")
+	smtpAddr := fs.String("smtp", "", "also receive inbound mail for the support addresses over SMTP on this `HOST:PORT` (e.g. 127.0.0.1:2525)")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
@@ -66,5 +72,5 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if users, err := auth.Users(ctx, db); err == nil && len(users) == 0 {
 		log.Warn("nobody can log in to the web UI yet", "fix", "quietdesk user add --email EMAIL --role admin")
 	}
-	return a.serveStore(ctx, db, serveOptions{addr: *addr, grace: *grace, behindProxy: *behindProxy, log: log})
+	return a.serveStore(ctx, db, serveOptions{addr: *addr, grace: *grace, behindProxy: *behindProxy, smtp: *smtpAddr, log: log})
 }

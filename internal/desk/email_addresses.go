@@ -17,6 +17,11 @@ import (
 // replies (docs/email.md#addresses).
 const SettingSupportAddresses = "support.addresses"
 
+// MaxMailBytes bounds one inbound mail, over SMTP and over HTTP alike: room
+// for a 30 MB attachment in base64 (which grows it by a third), so that a
+// customer's large file is kept raw and named rather than refused.
+const MaxMailBytes = 64 << 20
+
 // SupportAddresses are the brand's support addresses, normalised.
 type SupportAddresses []string
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
 )
 
@@ -123,7 +124,11 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // *http.MaxBytesError, which writeError turns into 413.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		limit := s.MaxBodyBytes
+		if r.URL.Path == inboundEmailPath {
+			limit = max(limit, desk.MaxMailBytes)
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

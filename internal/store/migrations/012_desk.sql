@@ -64,6 +64,9 @@ ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN status_detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN user_id BIGINT REFERENCES users(id);
 CREATE INDEX messages_email_id ON messages (email_id);
+-- the contact rules read a contact's latest message (its chat session)
+CREATE INDEX messages_contact ON messages (contact_id, at);
+CREATE INDEX messages_raw ON messages (raw_id);
 CREATE INDEX messages_delivery ON messages (delivery_id);
 
 -- Files that came with a message. Agents download them; nobody else.
