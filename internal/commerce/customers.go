@@ -4,6 +4,7 @@ package commerce
 
 import (
 	"context"
+	"database/sql"
 	"hash/fnv"
 	"quietdesk/internal/clock"
 	"slices"
@@ -357,20 +358,77 @@ func (c *Customers) adoptConcurrentWinners(ctx context.Context, tx *store.Tx, wr
 	return nil
 }
 
-// mergeTables lists every table that points at a customer.
-var mergeTables = []string{"customer_identities", "orders", "conversations", "contacts", "messages", "self_service_sessions"}
+// mergeTables lists every table that points at a customer, beside
+// customer_identities: desk_events are agents' notes and actions on the
+// customer's timeline.
+var mergeTables = []string{"orders", "conversations", "contacts", "messages", "self_service_sessions", "desk_events"}
 
 // Merge moves everything of customer gone onto customer survivor and marks
 // gone as merged, so lookups of its old id can still be followed.
 func Merge(ctx context.Context, tx *store.Tx, survivor, gone int64) error {
+	_, err := MergeMoving(ctx, tx, survivor, gone)
+	return err
+}
+
+// MergeMoved is what one merge moved: the ids of the rows of each table
+// that points at a customer, the identities (kind and value, their key),
+// and the customers merged earlier into the one merged away, which now
+// point at the survivor. An unmerge moves exactly these back.
+type MergeMoved struct {
+	Rows       map[string][]int64 `json:"rows"`
+	Identities [][2]string        `json:"customer_identities"`
+	Customers  []int64            `json:"customers"`
+}
+
+// MergeMoving is Merge, reporting every row it moved.
+func MergeMoving(ctx context.Context, tx *store.Tx, survivor, gone int64) (MergeMoved, error) {
+	moved := MergeMoved{Rows: map[string][]int64{}, Identities: [][2]string{}, Customers: []int64{}}
 	if survivor == gone {
-		return nil
+		return moved, nil
 	}
-	for _, t := range mergeTables {
-		if _, err := tx.Exec(ctx, `UPDATE `+t+` SET customer_id = ? WHERE customer_id = ?`, survivor, gone); err != nil {
+	each := func(query string, scan func(*sql.Rows) error) error {
+		rows, err := tx.Query(ctx, query, survivor, gone)
+		if err != nil {
 			return err
 		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	_, err := tx.Exec(ctx, `UPDATE customers SET merged_into = ? WHERE id = ? OR merged_into = ?`, survivor, gone, gone)
-	return err
+	err := each(`UPDATE customer_identities SET customer_id = ? WHERE customer_id = ? RETURNING kind, value`, func(rows *sql.Rows) error {
+		var id [2]string
+		err := rows.Scan(&id[0], &id[1])
+		moved.Identities = append(moved.Identities, id)
+		return err
+	})
+	if err != nil {
+		return moved, err
+	}
+	for _, t := range slices.Concat(mergeTables, []string{"customers"}) {
+		query := `UPDATE ` + t + ` SET customer_id = ? WHERE customer_id = ? RETURNING id`
+		if t == "customers" {
+			query = `UPDATE customers SET merged_into = ? WHERE merged_into = ? RETURNING id`
+		}
+		ids := []int64{}
+		err := each(query, func(rows *sql.Rows) error {
+			var id int64
+			err := rows.Scan(&id)
+			ids = append(ids, id)
+			return err
+		})
+		if err != nil {
+			return moved, err
+		}
+		if t == "customers" {
+			moved.Customers = ids
+		} else {
+			moved.Rows[t] = ids
+		}
+	}
+	_, err = tx.Exec(ctx, `UPDATE customers SET merged_into = ? WHERE id = ?`, survivor, gone)
+	return moved, err
 }
