@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -33,23 +32,7 @@ func TestServeReceivesMailAndRepliesInThread(t *testing.T) {
 		mustRun(t, "settings", "set", "smtp.from", "Brand <noreply@brand.example>", "--db", dsn)
 		mustRun(t, "settings", "set", "smtp.tls", "none", "--db", dsn)
 
-		cmd := binaryCommand("serve", "--addr", "127.0.0.1:0", "--smtp", "127.0.0.1:0", "--db", dsn)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		logs := make(chan string, 100)
-		go func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				logs <- sc.Text()
-			}
-			close(logs)
-		}()
+		_, logs := startBinary(t, "serve", "--addr", "127.0.0.1:0", "--smtp", "127.0.0.1:0", "--db", dsn)
 		smtpAddr := waitLog(t, logs, regexp.MustCompile(`receiving mail.* smtp=(\S+)`))
 
 		// A recipient that is not ours is refused.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -20,23 +21,7 @@ func TestServeStopsGracefullyOnSIGINT(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
 		token := strings.TrimSpace(mustRun(t, "token", "create", "--name", "ci", "--scope", "ingest", "--db", dsn).stdout)
 
-		cmd := binaryCommand("serve", "--addr", "127.0.0.1:0", "--db", dsn)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		logs := make(chan string, 100)
-		go func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				logs <- sc.Text()
-			}
-			close(logs)
-		}()
+		cmd, logs := startBinary(t, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
 		addr := waitLog(t, logs, regexp.MustCompile(`msg=serving addr=(\S+)`))
 
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -96,6 +81,30 @@ func TestServeStopsGracefullyOnSIGINT(t *testing.T) {
 			t.Fatalf("the in-flight order was not stored")
 		}
 	})
+}
+
+// startBinary starts the binary with args, killed when the test ends, and
+// returns its log lines as they come.
+func startBinary(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := binaryCommand(args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	logs := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs <- sc.Text()
+		}
+		close(logs)
+	}()
+	return cmd, logs
 }
 
 // waitLog reads log lines until one matches and returns its first group.

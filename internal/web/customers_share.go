@@ -3,10 +3,8 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"net/http"
 	"slices"
-	"strings"
 
 	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
@@ -86,26 +84,4 @@ func (s *Server) renderShared(w http.ResponseWriter, status int, root string, da
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
-}
-
-// markExecutedFrom records, as render does for pages, the templates a
-// standalone document reached.
-func markExecutedFrom(t *template.Template, root string) {
-	executed.Lock()
-	defer executed.Unlock()
-	seen := map[string]bool{}
-	var visit func(name string)
-	visit = func(name string) {
-		name, _, _ = strings.Cut(name, "$htmltemplate_")
-		d := t.Lookup(name)
-		if d == nil || d.Tree == nil || seen[name] {
-			return
-		}
-		seen[name] = true
-		executed.names[d.Tree.ParseName+":"+name] = true
-		for _, ref := range references(d.Tree.Root) {
-			visit(ref)
-		}
-	}
-	visit(root)
 }

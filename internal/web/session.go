@@ -83,18 +83,27 @@ func (s *Server) readAccess(next http.Handler) http.Handler {
 			withToken.ServeHTTP(w, r)
 			return
 		}
-		sess, err := s.session(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+		if _, ok := s.sessionWith(w, r, auth.User.SeesDashboards, "metrics are for admins and analysts"); ok {
+			next.ServeHTTP(w, r)
 		}
-		infoOf(r).user = sess.User.Email
-		if !sess.User.SeesDashboards() {
-			s.writeError(w, r, domain.Errorf(domain.EForbidden, "%s is logged in as %s; metrics are for admins and analysts", sess.User.Email, sess.User.Role))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// sessionWith returns the request's session when its user's role may
+// (allowed), and otherwise writes the error (why names who may) and
+// reports false.
+func (s *Server) sessionWith(w http.ResponseWriter, r *http.Request, allowed func(auth.User) bool, why string) (auth.Session, bool) {
+	sess, err := s.session(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return sess, false
+	}
+	infoOf(r).user = sess.User.Email
+	if !allowed(sess.User) {
+		s.writeError(w, r, domain.Errorf(domain.EForbidden, "%s is logged in as %s; %s", sess.User.Email, sess.User.Role, why))
+		return sess, false
+	}
+	return sess, true
 }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure when the browser
@@ -174,14 +183,8 @@ func (s *Server) deskAccess(next http.Handler) http.Handler {
 			s.writeError(w, r, domain.Errorf(domain.EForbidden, "this request was sent from another site, so it was refused"))
 			return
 		}
-		sess, err := s.session(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		infoOf(r).user = sess.User.Email
-		if !sess.User.ReadsMessages() {
-			s.writeError(w, r, domain.Errorf(domain.EForbidden, "%s is logged in as %s; conversations are for agents and admins", sess.User.Email, sess.User.Role))
+		sess, ok := s.sessionWith(w, r, auth.User.ReadsMessages, "conversations are for agents and admins")
+		if !ok {
 			return
 		}
 		a := deskActor{UserID: sess.User.ID, Name: sess.User.DisplayName()}

@@ -173,7 +173,11 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, v *view)
 	return err
 }
 
-func markExecuted(t *template.Template) {
+func markExecuted(t *template.Template) { markExecutedFrom(t, layoutFile) }
+
+// markExecutedFrom records the templates that executing root reached, for
+// the test that every template is drawn by some page.
+func markExecutedFrom(t *template.Template, root string) {
 	executed.Lock()
 	defer executed.Unlock()
 	seen := map[string]bool{}
@@ -192,7 +196,7 @@ func markExecuted(t *template.Template) {
 			visit(ref)
 		}
 	}
-	visit(layoutFile)
+	visit(root)
 }
 
 // neverExecuted lists the templates that no page drawn so far reached.
