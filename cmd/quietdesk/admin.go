@@ -12,7 +12,6 @@ import (
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/decide"
-	"quietdesk/internal/desk"
 	"quietdesk/internal/reviewday"
 )
 
@@ -93,12 +92,6 @@ var settingKeys = map[string]settingKey{
 			return fmt.Errorf("%q is not an http:// or https:// address", v)
 		}
 		return nil
-	}},
-	// Where customers write: mail to these (and their reply+token
-	// addresses) is received; the first is the sender of replies.
-	desk.SettingSupportAddresses: {help: "the support addresses customers write to, comma-separated; the first sends agents' replies", check: func(v string) error {
-		_, err := desk.ParseSupportAddresses(v)
-		return err
 	}},
 	reviewday.DaySetting: {help: "the weekday the weekly review is emailed and posted (monday until set)", check: func(v string) error {
 		if !slices.Contains(decide.Weekdays, strings.ToLower(v)) {

@@ -91,9 +91,11 @@ func TestDecisionCommands(t *testing.T) {
 		Verdict     string             `json:"verdict"`
 		Reason      string             `json:"reason"`
 	}
+	// Guards: the return-cost ratio, and satisfaction (the demo's desk
+	// asks it when conversations close).
 	out = mustRun(t, "corrections", "review", id, "--format", "json", "--db", db).stdout
 	if err := json.Unmarshal([]byte(out), &review); err != nil || review.Metric != "cpo" || review.Realized == nil || review.Pre == nil || review.ControlPost == nil ||
-		len(review.Guards) != 1 || review.Expected["base"] != 0.03 || review.Verdict == "" || review.Reason == "" {
+		len(review.Guards) != 2 || review.Expected["base"] != 0.03 || review.Verdict == "" || review.Reason == "" {
 		t.Fatalf("review: %v\n%s", err, out)
 	}
 	other := map[string]string{"keep": "roll_back", "adjust": "keep", "roll_back": "keep"}[review.Verdict]

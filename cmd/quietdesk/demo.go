@@ -14,6 +14,7 @@ import (
 	"quietdesk/internal/auth"
 	"quietdesk/internal/clock"
 	"quietdesk/internal/demo"
+	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/store"
 )
@@ -31,6 +32,10 @@ const demoHelp = `Creates the demo store — ` + demo.BrandName + `, a synthetic
 euros, with orders, shipments, returns, contacts on every channel,
 self-service, support costs and owners' actions — then serves it and prints
 the address and a login. The same --seed gives the same store.
+
+The contacts of the last eight weeks are conversations on the desk, with
+their threads on every channel, and some are open, waiting or snoozed as
+of today: the agent login printed beside the admin's works the inbox.
 
 The store covers --weeks complete ISO weeks ending last Sunday (and four
 weeks of history before them), with --orders orders in those weeks. For a
@@ -116,6 +121,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			demo.BrandName, thousands(sum.Orders), sum.Weeks, sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly),
 			thousands(sum.TotalOrders), demo.LeadWeeks, thousands(sum.Contacts), thousands(sum.Sessions),
 			written.Round(100*time.Millisecond), rolled.Round(100*time.Millisecond))
+		fmt.Fprintf(a.stdout, "desk: %s conversations, %s open now, %s waiting on the customer, %s snoozed\n",
+			thousands(sum.Desk.Conversations), thousands(sum.Desk.Open), thousands(sum.Desk.Waiting), thousands(sum.Desk.Snoozed))
 		fmt.Fprintf(a.stdout, "decision loop: program started %s, %d thresholds accepted, %d alerts firing in the last week, %d corrections (quietdesk review); set up in %s\n",
 			decisions.ProgramStart, len(decisions.Accepted), len(decisions.Alerts), len(decisions.Corrections), a.now.Since(start).Round(100*time.Millisecond))
 	}
@@ -153,27 +160,44 @@ func dbName(db *store.DB) string {
 type login struct {
 	email, password, role string
 	token                 string
+	// The demo's agent, to work the inbox with; empty for a store made
+	// before the demo had a desk.
+	agentEmail, agentPassword string
 }
 
 func (l login) describe(addr string) string {
+	agent := ""
+	if l.agentEmail != "" {
+		agent = fmt.Sprintf("  agent:     %s / %s (agent %s: the inbox, http://%s/inbox)\n", l.agentEmail, l.agentPassword, demo.AgentName, addr)
+	}
 	return fmt.Sprintf(`  log in:    %s / %s (%s)
-  API token: %s (scopes ingest, read)
+%s  API token: %s (scopes ingest, read)
   try:       curl -s -H "Authorization: Bearer %s" "http://%s/api/v1/metrics?metric=cpo&grain=week&by=carrier"
-`, l.email, l.password, l.role, l.token, l.token, addr)
+`, l.email, l.password, l.role, agent, l.token, l.token, addr)
 }
 
 // demoEmail is the demo's login.
 const demoEmail = "demo@example.com"
 
-// demoLogin makes the demo's login: an admin user with a fresh password
-// (the password is reset on every run, since only its hash is kept) and an
-// API token with the ingest and read scopes.
+// demoLogin makes the demo's logins: an admin user and the desk's agent
+// (made with the store, without a password), each with a fresh password
+// (reset on every run, since only its hash is kept), and an API token with
+// the ingest and read scopes.
 func demoLogin(ctx context.Context, db *store.DB, now time.Time) (login, error) {
 	l := login{email: demoEmail, role: auth.RoleAdmin, password: auth.GeneratePassword()}
 	if _, err := auth.AddUser(ctx, db, l.email, l.role, l.password, now); err != nil {
 		if err := auth.SetPassword(ctx, db, l.email, l.password, now); err != nil {
 			return l, fmt.Errorf("demo login: %w", err)
 		}
+	}
+	agentPassword := auth.GeneratePassword()
+	switch err := auth.SetPassword(ctx, db, demo.AgentEmail, agentPassword, now); {
+	case domain.ErrorCode(err) == domain.ENotFound:
+		// A store made before the demo had a desk: no agent to log in as.
+	case err != nil:
+		return l, fmt.Errorf("demo agent login: %w", err)
+	default:
+		l.agentEmail, l.agentPassword = demo.AgentEmail, agentPassword
 	}
 	_, token, err := auth.Create(ctx, db, "demo "+now.Format(time.DateOnly), []string{auth.ScopeIngest, auth.ScopeRead}, now)
 	if err != nil {
@@ -203,6 +227,7 @@ var demoPhases = map[string]string{
 	"orders":    "writing orders and all about them",
 	"indexes":   "building indexes",
 	"links":     "linking contacts to orders",
+	"desk":      "writing the desk's conversations",
 	"rollups":   "building the metrics rollups",
 	"decisions": "setting up guardrails, alerts and corrections",
 }

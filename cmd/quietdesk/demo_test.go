@@ -83,6 +83,7 @@ func TestDemoServesWithALogin(t *testing.T) {
 	}()
 	addr := waitLog(t, lines, regexp.MustCompile(`serving the demo store on http://(\S+)`))
 	creds := regexp.MustCompile(`log in: +(\S+) / (\S+) \(admin\)`).FindStringSubmatch(waitLog(t, lines, regexp.MustCompile(`log in:`)))
+	agent := regexp.MustCompile(`agent: +(\S+) / (\S+) \(agent`).FindStringSubmatch(waitLog(t, lines, regexp.MustCompile(`agent:`)))
 	token := waitLog(t, lines, regexp.MustCompile(`API token: (qd_\S+)`))
 
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/metrics?metric=orders&from=2026-01-01&to=2026-01-31", nil)
@@ -102,6 +103,13 @@ func TestDemoServesWithALogin(t *testing.T) {
 	defer db.Close()
 	if _, err := auth.Authenticate(context.Background(), db, creds[1], creds[2]); err != nil {
 		t.Errorf("the printed login %s does not log in: %v", creds[1], err)
+	}
+	// The agent's login works the desk, and the inbox is not empty.
+	if u, err := auth.Authenticate(context.Background(), db, agent[1], agent[2]); err != nil || !u.ReadsMessages() {
+		t.Errorf("the printed agent login %s: %+v %v", agent[1], u, err)
+	}
+	if n := count(t, dsn, `SELECT COUNT(*) FROM messages`); n == 0 {
+		t.Errorf("the demo's desk has no message")
 	}
 	// The demo serves with the same background work as serve: every task
 	// runs once at the start.

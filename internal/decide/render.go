@@ -103,6 +103,9 @@ func (r WeeklyReview) Markdown() string {
 	if c.EstimatedReturns > 0 {
 		p("\n%s per order of this week's returns is estimated: they have not arrived yet.\n", num(c.EstimatedReturns))
 	}
+	if line := r.ServiceLine(); line != "" {
+		p("\n**Service**: %s\n", line)
+	}
 
 	p("\n## 4. What do we keep, adjust or stop next week?\n\n")
 	dec := r.Decisions

@@ -26,6 +26,9 @@ type WeeklyReview struct {
 	Moved        []Move       `json:"moved"`
 	Contribution Contribution `json:"contribution"`
 	Decisions    Decisions    `json:"decisions"`
+	// Service is the team figures this week and last (review_service.go);
+	// empty when the store has none.
+	Service []ServiceFigure `json:"service"`
 	// Series are the weekly values behind the charts: the headline
 	// metrics over the review's trailing weeks.
 	Series []Series `json:"series"`
@@ -190,6 +193,9 @@ func (d *Decider) Review(ctx context.Context, week Week) (WeeklyReview, error) {
 		r.Moved = append(r.Moved, move)
 	}
 	if err := d.contribution(ctx, week, &r); err != nil {
+		return r, err
+	}
+	if err := d.service(ctx, week, &r); err != nil {
 		return r, err
 	}
 	return r, d.decisions(ctx, week, &r)

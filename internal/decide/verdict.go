@@ -11,9 +11,10 @@ import (
 	"quietdesk/internal/metrics"
 )
 
-// GuardMetrics must not worsen beyond GuardTolerance (relative to their
-// value before) for a correction to be kept.
-var GuardMetrics = []string{"return_cost_ratio", "cpo"}
+// GuardMetrics must not worsen beyond their tolerance for a correction to
+// be kept: the return-cost ratio and CPO by GuardTolerance of their value
+// before, CSAT (where surveys run) as csatGuard says.
+var GuardMetrics = []string{"return_cost_ratio", "cpo", "csat"}
 
 // GuardTolerance is how much worse, relative to before, a guard metric may
 // get.
@@ -24,6 +25,8 @@ type Guard struct {
 	Metric string  `json:"metric"`
 	Change float64 `json:"change"`
 	OK     bool    `json:"ok"`
+	// Note says why a guard was not judged (too few survey answers).
+	Note string `json:"note,omitempty"`
 }
 
 // Review is a correction's realized impact and verdict (§3.3, §7.4).
@@ -209,6 +212,19 @@ func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
 		scope := c.Scope
 		if scope.Dimension != "" && !metrics.Applies(m, scope.Dimension) {
 			scope = Scope{} // the guard cannot be cut that way: watch the store
+		}
+		if m == "csat" {
+			g, why, ran, err := d.csatGuard(ctx, scope, start)
+			if err != nil {
+				return r, err
+			}
+			if ran {
+				r.Guards = append(r.Guards, g)
+			}
+			if why != "" {
+				worse = append(worse, why)
+			}
+			continue
 		}
 		g, err := d.did(ctx, m, scope, start)
 		if err != nil {

@@ -46,6 +46,7 @@ type Options struct {
 
 	chunkOrders int  // orders per transaction
 	normal      bool // write through the import paths (tests)
+	noDesk      bool // leave the desk out (tests: the store without it)
 }
 
 // MaxOrders bounds --orders: order ids have eight digits.
@@ -90,12 +91,15 @@ type Summary struct {
 	Orders          int64 `json:"orders"`
 	ReturningOrders int64 `json:"returning_orders"`
 	// Everything stored, lead-in included.
-	TotalOrders   int64     `json:"total_orders"`
-	Contacts      int64     `json:"contacts"`
-	Sessions      int64     `json:"self_service_sessions"`
-	Conversations int64     `json:"native_conversations"`
-	Complete      bool      `json:"complete"`
-	GeneratedAt   time.Time `json:"generated_at"`
+	TotalOrders   int64 `json:"total_orders"`
+	Contacts      int64 `json:"contacts"`
+	Sessions      int64 `json:"self_service_sessions"`
+	Conversations int64 `json:"native_conversations"`
+	// The desk (desk.go) at Now: every conversation, and those open (the
+	// agents' turn), waiting on the customer and snoozed.
+	Desk        DeskCounts `json:"desk"`
+	Complete    bool       `json:"complete"`
+	GeneratedAt time.Time  `json:"generated_at"`
 }
 
 // bulkTables are the tables the bulk load writes.
@@ -266,10 +270,18 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 		return sum, err
 	}
 	customers.Commit()
+	var deskCounts DeskCounts
+	if !opt.noDesk {
+		progress("desk", 0, 1)
+		if deskCounts, err = writeDesk(ctx, db, opt, g.days[0].start, g.end, func(done, total int64) { progress("desk", done, total) }); err != nil {
+			return sum, err
+		}
+	}
 
 	sum = g.stats
 	sum.Seed, sum.Weeks, sum.ContactsPerOrder, sum.GeneratedAt = opt.Seed, opt.Weeks, opt.ContactsPerOrder, opt.Now.UTC().Truncate(time.Second)
 	sum.Conversations = int64(len(g.natives))
+	sum.Desk = deskCounts
 	sum.Complete = true
 	if err := mark(ctx, db, sum); err != nil {
 		return sum, err

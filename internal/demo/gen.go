@@ -44,6 +44,8 @@ type gen struct {
 
 	natives         []native
 	nativeCustomers map[int64]bool
+	// svc draws the service imported contacts got (service), apart from r.
+	svc *rand.Rand
 
 	stats Summary
 }
@@ -817,12 +819,81 @@ func (g *gen) contactFor(c *chunk, t topic, at int64, ref commerce.CustomerRef, 
 		OrderExternalID: orderExt, Topic: t.String(), HandleSeconds: handle, Agent: agent, Team: teams[team].name,
 		Subject: subject, Text: text,
 	})
+	g.service(&c.contacts[len(c.contacts)-1], team)
 	if how == desk.AttrNone {
 		idx = -1
 	}
 	c.contactOrder = append(c.contactOrder, idx)
 	c.contactHow = append(c.contactHow, how)
 	c.contactWho = append(c.contactWho, who)
+}
+
+// Typical first response and resolution times by channel, in minutes
+// (medians): a call is answered as it is taken, chat within minutes, mail
+// within hours.
+var (
+	firstResponseMedian = map[string]float64{"email": 150, "chat": 2, "voice": 0, "sms": 40, "social": 60, "other": 180}
+	resolutionMedian    = map[string]float64{"email": 20 * 60, "chat": 15, "voice": 12, "sms": 5 * 60, "social": 6 * 60, "other": 24 * 60}
+	repliesMedian       = map[string]float64{"email": 2, "chat": 4, "voice": 1, "sms": 2, "social": 2, "other": 2}
+)
+
+// service fills what the brand's former helpdesk recorded of an imported
+// contact's service: its first response, resolution and replies, and for a
+// quarter of the resolved mails and chats the customer's rating, lower the
+// longer it took (docs/metrics.md#team-figures). tier2 handles the harder
+// cases, so it takes longer. It draws from a stream of its own, so the
+// store's orders, contacts and stories are the same with it as without.
+// The contacts of the desk's weeks (desk.go) are left alone: they become
+// conversations, whose threads give them their figures and surveys.
+func (g *gen) service(c *desk.ImportedContact, team int) {
+	if c.StartedAt.Unix() >= g.end-DeskWeeks*7*day {
+		return
+	}
+	if g.svc == nil {
+		g.svc = rand.New(rand.NewPCG(g.opt.Seed, 0x5e7f1ce))
+	}
+	r := g.svc
+	start := c.StartedAt.Unix()
+	slow := 1.0 + 0.5*float64(team)
+	first := firstResponseMedian[c.Channel] * slow * math.Exp(0.9*r.NormFloat64())
+	resolve := first + resolutionMedian[c.Channel]*slow*math.Exp(0.8*r.NormFloat64())
+	replies := max(1, int64(math.Round(repliesMedian[c.Channel]*math.Exp(0.4*r.NormFloat64()))))
+	answered, rates, score := r.Float64() < 0.98, r.Float64() < 0.25, r.Float64()
+	if !answered {
+		return
+	}
+	if at := start + int64(first*60); at < g.end {
+		t := time.Unix(at, 0)
+		c.FirstResponseAt, c.Replies = &t, 1
+	} else {
+		return
+	}
+	at := start + int64(resolve*60)
+	if at >= g.end {
+		return
+	}
+	t := time.Unix(at, 0)
+	c.EndedAt, c.Replies = &t, replies
+	if !rates || (c.Channel != "email" && c.Channel != "chat") {
+		return
+	}
+	// Nine in ten satisfied when resolved within the day, fewer the
+	// longer it took.
+	satisfied := 0.92 - 0.08*math.Log2(1+resolve/(24*60))
+	s := &desk.ImportedSatisfaction{At: t}
+	switch {
+	case score < satisfied*0.65:
+		s.Score = 5
+	case score < satisfied:
+		s.Score = 4
+	case score < satisfied+(1-satisfied)*0.4:
+		s.Score = 3
+	case score < satisfied+(1-satisfied)*0.7:
+		s.Score = 2
+	default:
+		s.Score = 1
+	}
+	c.Satisfaction = s
 }
 
 // nativeFlow writes the messages of a native conversation: the customer's

@@ -156,6 +156,23 @@ func (w *bulkWriter) chunk(ctx context.Context, tx *store.Tx, c *chunk) error {
 	if err := store.InsertRows(ctx, tx, "contacts", desk.ImportedContactColumns(), rows, ""); err != nil {
 		return err
 	}
+	// The ratings imported contacts carry, as UpsertContacts stores them.
+	rows = rows[:0]
+	for i := range c.contacts {
+		if c.contacts[i].Satisfaction != nil {
+			rows = append(rows, []any{kids[i], i})
+		}
+	}
+	surveyIDs, err := store.ReserveIDs(ctx, tx, "csat", len(rows))
+	if err != nil {
+		return err
+	}
+	for k, r := range rows {
+		rows[k] = desk.ImportedSatisfactionRow(surveyIDs[k], r[0].(int64), &c.contacts[r[1].(int)])
+	}
+	if err := store.InsertRows(ctx, tx, "csat", desk.ImportedSatisfactionColumns(), rows, ""); err != nil {
+		return err
+	}
 
 	if cids, err = w.resolve(ctx, tx, c.sessionWho, func(i int) commerce.CustomerRef { return c.sessions[i].Customer }); err != nil {
 		return err

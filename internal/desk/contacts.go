@@ -25,6 +25,14 @@ type ImportedContact struct {
 	Subject         string
 	Text            string
 	Tags            string
+	// What another helpdesk's export says of the service the contact got,
+	// when it does (docs/formats.md): the brand's first reply, when the
+	// contact was resolved, how many replies the brand sent, and the
+	// customer's rating (docs/metrics.md#team-figures).
+	FirstResponseAt *time.Time
+	EndedAt         *time.Time
+	Replies         int64
+	Satisfaction    *ImportedSatisfaction
 	// Assigned is the topic worked out before the write (an import
 	// classifies a batch while the one before it is written: AssignTopics);
 	// nil, the write assigns it.
@@ -57,6 +65,18 @@ func (c *ImportedContact) Validate() domain.Problems {
 	if c.HandleSeconds < 0 {
 		p.Add("handle_seconds", "must not be negative (got %d)", c.HandleSeconds)
 	}
+	if c.Replies < 0 {
+		p.Add("replies", "must not be negative (got %d)", c.Replies)
+	}
+	if c.FirstResponseAt != nil && !c.StartedAt.IsZero() && c.FirstResponseAt.Before(c.StartedAt) {
+		p.Add("first_response_at", "%s is before the contact started (%s)", c.FirstResponseAt.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339))
+	}
+	if c.EndedAt != nil && !c.StartedAt.IsZero() && c.EndedAt.Before(c.StartedAt) {
+		p.Add("resolved_at", "%s is before the contact started (%s)", c.EndedAt.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339))
+	}
+	if s := c.Satisfaction; s != nil && s.Score != 0 && (s.Score < 1 || s.Score > 5) {
+		p.Add("csat_score", "must be a whole number from 1 to 5 (got %d)", s.Score)
+	}
 	return p
 }
 
@@ -84,7 +104,7 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 		if err != nil {
 			return counts, nil, errorf("contact", c.ExternalID, err)
 		}
-		h := domain.Hash(cid, c.StartedAt, c.Channel, c.OrderExternalID, c.Topic, c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags)
+		h := ImportedContactHash(c, cid)
 		prev, found := have[c.ExternalID]
 		if found && prev[1] == h {
 			counts.Unchanged++
@@ -102,18 +122,23 @@ func UpsertContacts(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 			tp = classifier.Assign(c.Topic, c.Subject, c.Text)
 		}
 		args := []any{nullID(cid), nullID(att.OrderID), att.How, c.OrderExternalID, c.Channel, at, at, tp.Topic, tp.Confidence, tp.Source, tp.Guess,
-			c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h}
+			c.HandleSeconds, c.Agent, c.Team, c.Subject, c.Text, c.Tags, h, unixOrNil(c.FirstResponseAt), unixOrNil(c.EndedAt), c.Replies}
+		var id int64
 		if found {
+			id = prev[0]
 			_, err = tx.Exec(ctx, `UPDATE contacts SET customer_id = ?, order_id = ?, attribution = ?, external_order = ?, channel = ?, started_at = ?, last_message_at = ?,
-				topic = ?, topic_confidence = ?, topic_source = ?, topic_guess = ?, handle_seconds = ?, agent = ?, team = ?, subject = ?, body = ?, tags = ?, row_hash = ? WHERE id = ?`, append(args, prev[0])...)
+				topic = ?, topic_confidence = ?, topic_source = ?, topic_guess = ?, handle_seconds = ?, agent = ?, team = ?, subject = ?, body = ?, tags = ?, row_hash = ?,
+				first_response_at = ?, ended_at = ?, replies = ? WHERE id = ?`, append(args, id)...)
 			counts.Updated++
 		} else {
-			var id int64
 			err = tx.QueryRow(ctx, `INSERT INTO contacts (customer_id, order_id, attribution, external_order, channel, started_at, last_message_at,
-				topic, topic_confidence, topic_source, topic_guess, handle_seconds, agent, team, subject, body, tags, row_hash, external_id, source)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported') RETURNING id`, append(args, c.ExternalID)...).Scan(&id)
+				topic, topic_confidence, topic_source, topic_guess, handle_seconds, agent, team, subject, body, tags, row_hash, first_response_at, ended_at, replies, external_id, source)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported') RETURNING id`, append(args, c.ExternalID)...).Scan(&id)
 			have[c.ExternalID] = [2]int64{id, h}
 			counts.Created++
+		}
+		if err == nil {
+			err = upsertImportedSatisfaction(ctx, tx, id, c, tp.Topic, found)
 		}
 		if err != nil {
 			return counts, nil, errorf("contact", c.ExternalID, err)

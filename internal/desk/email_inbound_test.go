@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/auth"
 	"quietdesk/internal/clock/clocktest"
-	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/store"
@@ -224,4 +224,39 @@ func countRows(t *testing.T, db *store.DB, table string) int {
 	return n
 }
 
-var _ = commerce.NormalizeEmail
+func TestNewMailGoesToTheNextAgentInTurn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.SetSetting(ctx, desk.SettingRoundRobin, "on"); err != nil {
+			t.Fatal(err)
+		}
+		var agents []int64
+		for _, email := range []string{"sam@brand.example", "kim@brand.example"} {
+			u, err := auth.AddUser(ctx, db, email, auth.RoleAgent, "a long enough password", clocktest.Default)
+			if err != nil {
+				t.Fatal(err)
+			}
+			agents = append(agents, u.ID)
+		}
+		b := &mailbox{t: t, db: db, at: clocktest.Default}
+		var got []int64
+		for i, from := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			in := b.receive(mailFrom(from, "help@brand.example", "Question", fmt.Sprintf("q%d@example.com", i), "Hello?"))
+			var assignee int64
+			if err := db.QueryRow(ctx, `SELECT COALESCE(assignee_id, 0) FROM conversations WHERE id = ?`, in.ConversationID).Scan(&assignee); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, assignee)
+		}
+		if got[0] == 0 || got[0] == got[1] || got[2] != got[0] {
+			t.Fatalf("round-robin assigned %v among %v", got, agents)
+		}
+		// A follow-up in the same conversation keeps its agent.
+		in := b.receive(mailFrom("a@example.com", "help@brand.example", "Re: Question", "q9@example.com", "Any news?"))
+		var assignee int64
+		db.QueryRow(ctx, `SELECT COALESCE(assignee_id, 0) FROM conversations WHERE id = ?`, in.ConversationID).Scan(&assignee)
+		if assignee != got[0] {
+			t.Fatalf("a follow-up moved the conversation to %d", assignee)
+		}
+	})
+}

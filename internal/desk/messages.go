@@ -160,10 +160,17 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 	r.Reason = reason
 
 	now := m.At.Unix()
+	isNew := conv.id == 0
 	if err := placeInConversation(ctx, tx, &conv, customerID, m, received); err != nil {
 		return r, err
 	}
 	r.ConversationID = conv.id
+	if isNew && m.Inbound() && !m.Noise() {
+		// A new conversation goes to the next agent when round-robin is on.
+		if _, err := AutoAssign(ctx, tx, conv.id, received); err != nil {
+			return r, err
+		}
+	}
 
 	switch {
 	case m.Noise():

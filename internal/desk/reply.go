@@ -92,12 +92,14 @@ func SendReply(ctx context.Context, tx *store.Tx, r Reply) (Recorded, error) {
 			return rec, err
 		}
 	}
-	then := r.Then
-	if then == "" && conv.state == "open" {
-		then = "open"
-	}
-	if then != "" {
-		err = SetConversationState(ctx, tx, r.ConversationID, then, r.At)
+	switch {
+	case r.Then != "":
+		// As the agent's own move: on the thread, and closing asks the
+		// customer how it went.
+		_, err = SetState(ctx, tx, Actor{UserID: r.UserID, Name: r.Agent}, r.ConversationID, r.Then, r.At)
+	case conv.state == "open":
+		// A plain send leaves an open conversation open.
+		err = SetConversationState(ctx, tx, r.ConversationID, "open", r.At)
 	}
 	return rec, err
 }

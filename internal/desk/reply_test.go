@@ -106,6 +106,10 @@ func TestReplyByEmailQueuesThreadedMailInsideTheContact(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT state FROM conversations WHERE id = ?`, first.ConversationID).Scan(&state); err != nil || state != "closed" {
 			t.Fatalf("send and close left %q (%v)", state, err)
 		}
+		// Closing an answered conversation asks the customer how it went.
+		if n := f.count(`SELECT COUNT(*) FROM csat WHERE conversation_id = ?`, first.ConversationID); n != 1 {
+			t.Fatalf("surveys after send and close: %d", n)
+		}
 	})
 }
 

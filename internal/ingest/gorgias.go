@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
@@ -21,12 +22,26 @@ func init() { RegisterFormat(gorgiasFormat) }
 // the file lacks one.
 type gorgiasColumns struct {
 	id, url, created, channel, agent, agentEmail, email, customerID, name, subject, tags, team, order string
+	// The service the ticket got (docs/formats.md §2.4), and the units
+	// its elapsed times are written in.
+	firstResponse, resolution, closed, replies, score, comment, surveyed string
+	firstResponseUnit, resolutionUnit                                    time.Duration
+}
+
+// elapsed finds an elapsed-time column under its spellings: in seconds
+// ("… (s)", and the bare name, as Gorgias's statistics count seconds),
+// else in minutes ("… (minutes)").
+func elapsed(header []string, idx map[string]int, name string) (string, time.Duration) {
+	if c := pick(header, idx, name+" (s)", name+" (seconds)", name); c != "" {
+		return c, time.Second
+	}
+	return pick(header, idx, name+" (minutes)", name+" (min)"), time.Minute
 }
 
 func gorgiasLookup(header []string) gorgiasColumns {
 	idx := headerIndex(header)
 	p := func(names ...string) string { return pick(header, idx, names...) }
-	return gorgiasColumns{
+	c := gorgiasColumns{
 		id:         p("Ticket id", "Id"),
 		url:        p("Ticket URL"),
 		created:    p("Creation date", "Created datetime", "Created at", "Created"),
@@ -40,7 +55,15 @@ func gorgiasLookup(header []string) gorgiasColumns {
 		tags:       p("Tags"),
 		team:       p("Team"),
 		order:      orderNumberColumn(header),
+		closed:     p("Closed date", "Closed datetime"),
+		replies:    p("Number of agent messages"),
+		score:      p("Survey score", "Satisfaction survey score", "Satisfaction score"),
+		comment:    p("Survey comment", "Satisfaction survey comment"),
+		surveyed:   p("Survey present (Y/N)"),
 	}
+	c.firstResponse, c.firstResponseUnit = elapsed(header, idx, "First response time")
+	c.resolution, c.resolutionUnit = elapsed(header, idx, "Resolution time")
+	return c
 }
 
 // missing names what the file needs and lacks: an id, a creation date and
@@ -125,6 +148,15 @@ func (s *gorgiasSource) Next() (Item, error) {
 		Subject:         r.str(g.subject),
 		Tags:            joinTags(strings.Split(r.str(g.tags), ",")),
 	}
+	if !c.StartedAt.IsZero() {
+		c.FirstResponseAt = r.after(c.StartedAt, g.firstResponse, g.firstResponseUnit)
+		if c.EndedAt = r.after(c.StartedAt, g.resolution, g.resolutionUnit); c.EndedAt == nil && g.closed != "" {
+			c.EndedAt = r.optWhen(g.closed)
+		}
+		c.Replies = r.count(g.replies)
+		surveyed := strings.EqualFold(r.str(g.surveyed), "y") || strings.EqualFold(r.str(g.surveyed), "yes")
+		c.Satisfaction = scaleSatisfaction(r, g.score, g.comment, surveyed, ratedAt(c.StartedAt, c.EndedAt))
+	}
 	if id == "" {
 		r.problems.Add(idCol, "is empty")
 	} else {
@@ -134,7 +166,9 @@ func (s *gorgiasSource) Next() (Item, error) {
 	}
 	problems := r.problems
 	if len(problems) == 0 {
-		problems = renameProblems(c.Validate(), contactColumns(idCol, g.created, g.channel))
+		names := contactColumns(idCol, g.created, g.channel)
+		names["resolved_at"] = g.closed // the only end that can come before the start
+		problems = renameProblems(c.Validate(), names)
 	}
 	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: [][]string{rec.Fields}}, nil
 }

@@ -217,13 +217,16 @@ var Returns = register(&Kind{
 var Contacts = register(&Kind{
 	Name:     "contacts",
 	Required: []string{"contact_id", "started_at", "channel"},
-	Optional: []string{"customer_id", "customer_email", "customer_phone", "customer_name", "order_id", "topic", "handle_seconds", "agent", "team", "subject", "text", "tags"},
-	Key:      "contact_id",
+	Optional: []string{"customer_id", "customer_email", "customer_phone", "customer_name", "order_id", "topic", "handle_seconds", "agent", "team", "subject", "text", "tags",
+		"first_response_at", "resolved_at", "replies", "csat_score", "csat_comment"},
+	Key: "contact_id",
 	Parse: func(row Row, tp domain.TimeParser) (any, domain.Problems) {
 		r := &reader{row: row, tp: tp}
 		c := &desk.ImportedContact{ExternalID: r.str("contact_id"), StartedAt: r.when("started_at"), Channel: r.lower("channel"), Customer: customerRef(r),
 			OrderExternalID: r.str("order_id"), Topic: r.str("topic"), HandleSeconds: r.integer("handle_seconds"), Agent: r.str("agent"), Team: r.str("team"),
-			Subject: r.str("subject"), Text: r.str("text"), Tags: r.str("tags")}
+			Subject: r.str("subject"), Text: r.str("text"), Tags: r.str("tags"),
+			FirstResponseAt: r.optWhen("first_response_at"), EndedAt: r.optWhen("resolved_at"), Replies: r.count("replies")}
+		c.Satisfaction = scaleSatisfaction(r, "csat_score", "csat_comment", false, ratedAt(c.StartedAt, c.EndedAt))
 		return finish(c, r)
 	},
 	Write:   WriteContacts,

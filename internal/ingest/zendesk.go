@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
@@ -67,6 +68,17 @@ func (s *zendeskSource) Next() (Item, error) {
 		Subject:         r.str("Subject"),
 		Tags:            joinTags(strings.Fields(r.str("Tags"))),
 	}
+	if !c.StartedAt.IsZero() {
+		// The service the ticket got (docs/formats.md §1.4): elapsed
+		// calendar minutes from its creation, the time metrics being left
+		// empty until reached.
+		c.FirstResponseAt = r.after(c.StartedAt, "First reply time in minutes", time.Minute)
+		if c.EndedAt = r.after(c.StartedAt, "Full resolution time in minutes", time.Minute); c.EndedAt == nil {
+			c.EndedAt = r.optWhen("Solved at")
+		}
+		c.Replies = r.count("Replies")
+		c.Satisfaction = zendeskSatisfaction(r, "Satisfaction Score", ratedAt(c.StartedAt, c.EndedAt))
+	}
 	if id == "" {
 		r.problems.Add("Id", "is empty")
 	} else {
@@ -76,7 +88,9 @@ func (s *zendeskSource) Next() (Item, error) {
 	}
 	problems := r.problems
 	if len(problems) == 0 {
-		problems = renameProblems(c.Validate(), contactColumns("Id", "Created at", "Via"))
+		names := contactColumns("Id", "Created at", "Via")
+		names["resolved_at"] = "Solved at" // the only end that can come before the start
+		problems = renameProblems(c.Validate(), names)
 	}
 	return Item{Line: rec.Line, Record: c, Problems: problems, Raw: [][]string{rec.Fields}}, nil
 }

@@ -108,7 +108,7 @@ func (e *Engine) check(ctx context.Context, q *Query) (from, to time.Time, loc *
 		if !slices.Contains(Dimensions, q.By) {
 			p.Add("by", "%q is not a dimension: use one of %s", q.By, strings.Join(Dimensions, ", "))
 		} else if !Applies(q.Metric, q.By) {
-			p.Add("by", "%s cannot be cut by %s: order-side metrics take order dimensions, contact and cost metrics take order and contact dimensions, owner_completion_rate takes owner", q.Metric, q.By)
+			p.Add("by", "%s cannot be cut by %s: order-side metrics take order dimensions, contact and cost metrics take order and contact dimensions, owner_completion_rate takes owner, team figures and satisfaction take contact dimensions, and age cuts only the backlog", q.Metric, q.By)
 		}
 	}
 	loc, err = store.TimeZone(ctx, e.DB)
@@ -163,6 +163,10 @@ func Applies(metric, dim string) bool {
 		return isOrderDim || slices.Contains(ContactDimensions, dim)
 	case SideDemand:
 		return isOrderDim || dim == "topic"
+	case SideService, SideSatisfaction:
+		return slices.Contains(ContactDimensions, dim)
+	case SideBacklog:
+		return dim == "age" || slices.Contains(ContactDimensions, dim)
 	}
 	return false
 }
@@ -187,6 +191,9 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Metric: q.Metric, Grain: q.Grain, By: q.By, ReturnAdjusted: q.ReturnAdjusted, Rows: []Row{}}
+	if def, _ := Lookup(q.Metric); def.Snapshot {
+		return e.backlog(ctx, q, loc, from, to, res)
+	}
 	window := e.window()
 	_, firstShown := period(from, q.Grain)
 	rangeStart, rangeEnd := from, nextMidnight(to)
@@ -349,6 +356,12 @@ func present(metric string, orderCut bool, f *facts) bool {
 		return f.contacts+f.selfResolved > 0
 	case "owner_completion_rate":
 		return f.actionsDue > 0
+	case "first_response_time":
+		return f.answered > 0
+	case "resolution_time", "replies_per_contact":
+		return f.resolved > 0
+	case "csat", "csat_responses":
+		return f.csatAnswers > 0
 	}
 	return f.orders > 0
 }
@@ -407,6 +420,16 @@ func value(metric string, f *facts, supportCost, orders float64, label string, s
 		num, den = f.repeats, f.contacts
 	case "first_contact_resolution":
 		num, den = f.oneContactClosed, f.closedConversations
+	case "first_response_time":
+		num, den = medianTerms(f.firstResponse, f.answered)
+	case "resolution_time":
+		num, den = medianTerms(f.resolution, f.resolved)
+	case "replies_per_contact":
+		num, den = f.replies, f.resolved
+	case "csat":
+		num, den = f.csatSatisfied, f.csatAnswers
+	case "csat_responses":
+		num, den = f.csatAnswers, 1
 	}
 	row.Numerator, row.Denominator = round(num), round(den)
 	if den != 0 {

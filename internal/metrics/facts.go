@@ -30,6 +30,19 @@ type facts struct {
 
 	closedConversations float64
 	oneContactClosed    float64
+
+	// Team figures (service.go): contacts started that day that got a
+	// first response, and the histogram of how long it took; contacts
+	// that ended that day, the histogram of how long they took and their
+	// replies.
+	answered      float64
+	firstResponse hist
+	resolved      float64
+	resolution    hist
+	replies       float64
+	// Satisfaction: surveys answered that day, and those scoring 4 or 5.
+	csatAnswers   float64
+	csatSatisfied float64
 }
 
 func (f *facts) add(o *facts) {
@@ -50,6 +63,13 @@ func (f *facts) add(o *facts) {
 	f.actionsOnTime += o.actionsOnTime
 	f.closedConversations += o.closedConversations
 	f.oneContactClosed += o.oneContactClosed
+	f.answered += o.answered
+	f.firstResponse = f.firstResponse.merge(o.firstResponse)
+	f.resolved += o.resolved
+	f.resolution = f.resolution.merge(o.resolution)
+	f.replies += o.replies
+	f.csatAnswers += o.csatAnswers
+	f.csatSatisfied += o.csatSatisfied
 }
 
 // dayGroups holds facts by day (YYYY-MM-DD) and group.

@@ -53,13 +53,19 @@ func (l *loader) load(ctx context.Context, metric string) error {
 		"self_service_rate":        {l.contacts, l.sessions},
 		"owner_completion_rate":    {l.actions},
 		"first_contact_resolution": {l.conversations},
+		"first_response_time":      {l.firstResponses},
+		"resolution_time":          {l.resolutions},
+		"replies_per_contact":      {l.resolutions},
+		"csat":                     {l.satisfaction},
+		"csat_responses":           {l.satisfaction},
 	}
 	return l.run(ctx, needs[metric])
 }
 
 // everything reads every fact, for the rollup.
 func (l *loader) everything(ctx context.Context) error {
-	return l.run(ctx, []func(context.Context) error{l.orders, l.contacts, l.fixedCosts, l.sessions, l.actions, l.conversations})
+	return l.run(ctx, []func(context.Context) error{l.orders, l.contacts, l.fixedCosts, l.sessions, l.actions, l.conversations,
+		l.firstResponses, l.resolutions, l.satisfaction})
 }
 
 func (l *loader) run(ctx context.Context, fns []func(context.Context) error) error {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,20 +18,32 @@ import (
 // raw rows with the same loader the direct computation uses, so the two
 // cannot disagree.
 
-// rolledDims are the cuts kept: the store ("") and every dimension.
-var rolledDims = append([]string{""}, Dimensions...)
+// rolledDims are the cuts kept: the store ("") and every dimension but
+// age, which cuts only the backlog, a snapshot read from the raw rows.
+var rolledDims = append([]string{""}, slices.DeleteFunc(slices.Clone(Dimensions), func(d string) bool { return d == "age" })...)
 
 var factColumns = []string{"orders", "orders_with_contact", "cohort_contacts", "net_revenue", "cogs", "fulfillment", "payment_fees", "returns_cost",
-	"contacts", "repeats", "support_cost", "unowned_cost", "self_resolved", "actions_due", "actions_on_time", "closed_conversations", "one_contact_closed"}
+	"contacts", "repeats", "support_cost", "unowned_cost", "self_resolved", "actions_due", "actions_on_time", "closed_conversations", "one_contact_closed",
+	"answered", "resolved", "replies", "csat_answers", "csat_satisfied"}
+
+// histColumns hold the histograms behind the medians; only the median
+// metrics read them.
+var histColumns = []string{"first_response_hist", "resolution_hist"}
 
 func (f *facts) fields() []any {
 	return []any{f.orders, f.ordersWithContact, f.cohortContacts, f.netRevenue, f.cogs, f.fulfillment, f.paymentFees, f.returnsCost,
-		f.contacts, f.repeats, f.supportCost, f.unownedCost, f.selfResolved, f.actionsDue, f.actionsOnTime, f.closedConversations, f.oneContactClosed}
+		f.contacts, f.repeats, f.supportCost, f.unownedCost, f.selfResolved, f.actionsDue, f.actionsOnTime, f.closedConversations, f.oneContactClosed,
+		f.answered, f.resolved, f.replies, f.csatAnswers, f.csatSatisfied, f.firstResponse, f.resolution}
 }
 
-func (f *facts) pointers() []any {
-	return []any{&f.orders, &f.ordersWithContact, &f.cohortContacts, &f.netRevenue, &f.cogs, &f.fulfillment, &f.paymentFees, &f.returnsCost,
-		&f.contacts, &f.repeats, &f.supportCost, &f.unownedCost, &f.selfResolved, &f.actionsDue, &f.actionsOnTime, &f.closedConversations, &f.oneContactClosed}
+func (f *facts) pointers(hists bool) []any {
+	out := []any{&f.orders, &f.ordersWithContact, &f.cohortContacts, &f.netRevenue, &f.cogs, &f.fulfillment, &f.paymentFees, &f.returnsCost,
+		&f.contacts, &f.repeats, &f.supportCost, &f.unownedCost, &f.selfResolved, &f.actionsDue, &f.actionsOnTime, &f.closedConversations, &f.oneContactClosed,
+		&f.answered, &f.resolved, &f.replies, &f.csatAnswers, &f.csatSatisfied}
+	if hists {
+		out = append(out, &f.firstResponse, &f.resolution)
+	}
+	return out
 }
 
 // Refresh brings the rollup up to date: it recomputes the days that writes
@@ -195,7 +208,8 @@ func (e *Engine) dataSpan(ctx context.Context, loc *time.Location) (first, last 
 			SELECT MIN(placed_at) AS t FROM orders UNION ALL SELECT MAX(placed_at) FROM orders
 			UNION ALL SELECT MIN(started_at) FROM contacts UNION ALL SELECT MAX(started_at) FROM contacts
 			UNION ALL SELECT MIN(started_at) FROM self_service_sessions UNION ALL SELECT MAX(started_at) FROM self_service_sessions
-			UNION ALL SELECT MIN(closed_at) FROM conversations UNION ALL SELECT MAX(closed_at) FROM conversations) s`).Scan(&lo, &hi)
+			UNION ALL SELECT MIN(closed_at) FROM conversations UNION ALL SELECT MAX(closed_at) FROM conversations
+			UNION ALL SELECT MAX(ended_at) FROM contacts UNION ALL SELECT MAX(answered_at) FROM csat) s`).Scan(&lo, &hi)
 	if err != nil {
 		return
 	}
@@ -267,7 +281,7 @@ func writeDays(ctx context.Context, tx *store.Tx, from, to time.Time, rows [][]a
 	if _, err := tx.Exec(ctx, `DELETE FROM metric_days WHERE day >= ? AND day <= ?`, from.Format(dateLayout), to.Format(dateLayout)); err != nil {
 		return err
 	}
-	return store.InsertRows(ctx, tx, "metric_days", append([]string{"dim", "grp", "day"}, factColumns...), rows, "")
+	return store.InsertRows(ctx, tx, "metric_days", append(append([]string{"dim", "grp", "day"}, factColumns...), histColumns...), rows, "")
 }
 
 // rawBudget bounds the raw rows (orders and contacts, as the rollup last
@@ -284,7 +298,8 @@ const rawBudget = 2_000
 // more than rawBudget rows. It returns how many days of the range are
 // behind the latest writes (docs/metrics.md#freshness).
 func (e *Engine) current(ctx context.Context, q Query, loc *time.Location, from, to time.Time) (dayGroups, int, error) {
-	data, err := e.rolled(ctx, q.By, from, to)
+	def, _ := Lookup(q.Metric)
+	data, err := e.rolled(ctx, q.By, from, to, def.Median)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -361,9 +376,14 @@ func (e *Engine) dirty(ctx context.Context) (buckets []int64, all bool, err erro
 	return buckets, all, rows.Err()
 }
 
-// rolled reads the rollup's facts of one cut over a range of days.
-func (e *Engine) rolled(ctx context.Context, by string, from, to time.Time) (dayGroups, error) {
-	rows, err := e.DB.Query(ctx, `SELECT grp, day, `+strings.Join(factColumns, ", ")+` FROM metric_days WHERE dim = ? AND day >= ? AND day <= ?`,
+// rolled reads the rollup's facts of one cut over a range of days, with
+// the histograms when hists is set.
+func (e *Engine) rolled(ctx context.Context, by string, from, to time.Time, hists bool) (dayGroups, error) {
+	columns := factColumns
+	if hists {
+		columns = append(slices.Clone(factColumns), histColumns...)
+	}
+	rows, err := e.DB.Query(ctx, `SELECT grp, day, `+strings.Join(columns, ", ")+` FROM metric_days WHERE dim = ? AND day >= ? AND day <= ?`,
 		by, from.Format(dateLayout), to.Format(dateLayout))
 	if err != nil {
 		return nil, err
@@ -373,7 +393,7 @@ func (e *Engine) rolled(ctx context.Context, by string, from, to time.Time) (day
 	for rows.Next() {
 		var grp, day string
 		f := &facts{}
-		if err := rows.Scan(append([]any{&grp, &day}, f.pointers()...)...); err != nil {
+		if err := rows.Scan(append([]any{&grp, &day}, f.pointers(hists)...)...); err != nil {
 			return nil, err
 		}
 		data.at(day, grp).add(f)

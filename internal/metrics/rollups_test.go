@@ -45,7 +45,7 @@ func compareWithRaw(t *testing.T, db *store.DB, after string) {
 	ctx := context.Background()
 	rolled := metrics.NewEngine(db, clocktest.Clock())
 	raw := &metrics.Engine{DB: db, Now: clocktest.Clock(), Raw: true}
-	cuts := []string{"", "carrier", "customer_type", "first_order_month", "discount_code", "channel", "topic", "team", "owner"}
+	cuts := []string{"", "carrier", "customer_type", "first_order_month", "discount_code", "channel", "topic", "agent", "team", "owner", "age"}
 	checked := 0
 	for _, m := range metrics.Names {
 		for _, by := range cuts {

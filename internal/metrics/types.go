@@ -12,7 +12,7 @@ package metrics
 type Def struct {
 	Name   string
 	Label  string // for people
-	Format string // how values read: count, ratio, money or percent
+	Format string // how values read: count, ratio, money, percent or hours
 	// Worse is +1 when a higher value is worse (CPO), -1 when a lower one
 	// is (contribution), 0 when neither is (demand grows with the business
 	// as much as with its defects).
@@ -20,7 +20,8 @@ type Def struct {
 	// Side says which facts the metric reads, and so which dimensions cut
 	// it: SideOrder metrics take order dimensions; SideContact order and
 	// contact dimensions; SideDemand order dimensions and topic; SideOwner
-	// the owner; SideConversation none.
+	// the owner; SideConversation none; SideService and SideSatisfaction
+	// the contact dimensions; SideBacklog the contact dimensions and age.
 	Side string
 	// ReturnAdjustable metrics can have their recent returns estimated
 	// (Query.ReturnAdjusted).
@@ -33,8 +34,17 @@ type Def struct {
 	Count bool
 	// Numerator and Denominator name the terms of a ratio for people
 	// ("contacts", "orders"), so a move can be told as the move of each;
-	// empty for counts and sums.
+	// empty for counts and sums. A median has a denominator (what it is
+	// the median of) and no numerator to tell.
 	Numerator, Denominator string
+	// Median metrics are a median of durations, read from per-day
+	// histograms (docs/metrics.md#team-figures): their denominator is how
+	// many durations the median is of, their numerator the median times
+	// that count, so value = numerator ÷ denominator still holds.
+	Median bool
+	// Snapshot metrics count what is open at the end of each period: they
+	// are read from the raw rows, not summed from days.
+	Snapshot bool
 }
 
 // Sides of Def.Side.
@@ -44,6 +54,9 @@ const (
 	SideDemand       = "demand"
 	SideOwner        = "owner"
 	SideConversation = "conversation"
+	SideService      = "service"
+	SideSatisfaction = "satisfaction"
+	SideBacklog      = "backlog"
 )
 
 // Defs are the metrics, in the order docs/metrics.md#the-metrics-query
@@ -67,6 +80,12 @@ var Defs = []Def{
 	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent", Worse: -1, Side: SideOwner, Numerator: "actions done on time", Denominator: "actions due"},
 	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent", Worse: +1, Side: SideContact, Count: true, Numerator: "repeat contacts", Denominator: "contacts"},
 	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent", Worse: -1, Side: SideConversation, Numerator: "conversations closed after one contact", Denominator: "conversations closed"},
+	{Name: "first_response_time", Label: "First response time", Format: "hours", Worse: +1, Side: SideService, Median: true, Denominator: "contacts answered"},
+	{Name: "resolution_time", Label: "Resolution time", Format: "hours", Worse: +1, Side: SideService, Median: true, Denominator: "contacts resolved"},
+	{Name: "replies_per_contact", Label: "Replies per contact", Format: "ratio", Worse: +1, Side: SideService, Numerator: "replies", Denominator: "contacts resolved"},
+	{Name: "backlog", Label: "Backlog", Format: "count", Worse: +1, Side: SideBacklog, Snapshot: true},
+	{Name: "csat", Label: "Customer satisfaction (CSAT)", Format: "percent", Worse: -1, Side: SideSatisfaction, Numerator: "satisfied answers", Denominator: "answers"},
+	{Name: "csat_responses", Label: "Satisfaction answers", Format: "count", Worse: 0, Side: SideSatisfaction},
 }
 
 // Lookup returns a metric's definition.
@@ -115,11 +134,12 @@ func returnAdjustable() []string {
 }
 
 // Order-side and contact-side dimensions (docs/metrics.md#dimensions); owner groups the
-// owners' actions.
+// owners' actions; age the backlog's open contacts by how long they have
+// been open.
 var (
 	OrderDimensions   = []string{"sales_channel", "campaign", "discount_code", "category", "sku", "carrier", "warehouse", "country", "customer_type", "first_order_month"}
 	ContactDimensions = []string{"channel", "topic", "agent", "team"}
-	Dimensions        = append(append(append([]string{}, OrderDimensions...), ContactDimensions...), "owner")
+	Dimensions        = append(append(append([]string{}, OrderDimensions...), ContactDimensions...), "owner", "age")
 )
 
 // Grains a series can be cut in.

@@ -30,7 +30,7 @@ import (
 const (
 	DaySetting     = "review.day"
 	SentSetting    = "review.sent_week"
-	SiteURLSetting = "site.url"
+	SiteURLSetting = store.SiteURLSetting
 )
 
 // SendHour is the local hour from which the review goes out on its day:

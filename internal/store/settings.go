@@ -33,6 +33,11 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return err
 }
 
+// SiteURLSetting is the web UI's address as people open it
+// (https://desk.brand.com): links in mail (the weekly review, satisfaction
+// surveys) point there.
+const SiteURLSetting = "site.url"
+
 // TimeZone is the store's time zone: weeks and days are cut in it, and times
 // written without an offset are read in it. UTC until set.
 func TimeZone(ctx context.Context, db *DB) (*time.Location, error) {

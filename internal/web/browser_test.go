@@ -146,8 +146,8 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		fail("read the charts' pixels", err)
 	}
-	if len(painted) != 5 {
-		t.Errorf("%d charts on the Overview, want 5", len(painted))
+	if len(painted) != 8 {
+		t.Errorf("%d charts on the Overview, want 8", len(painted))
 	}
 	for i, n := range painted {
 		if n < 50 {

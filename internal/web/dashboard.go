@@ -132,7 +132,7 @@ func weeks(last time.Time, n int) []period {
 type chartData struct {
 	Labels []string      `json:"labels"` // 2026-W12, 2026-03-16, 2026-03
 	Series []chartSeries `json:"series"`
-	Format string        `json:"format"` // count, ratio, money, percent
+	Format string        `json:"format"` // count, ratio, money, percent, hours
 }
 
 type chartSeries struct {

@@ -40,6 +40,7 @@ func TestFormats(t *testing.T) {
 	money, _ := lookupMetric("contribution_per_order")
 	rate, _ := lookupMetric("self_service_rate")
 	orders, _ := lookupMetric("orders")
+	hours, _ := lookupMetric("first_response_time")
 	for _, c := range []struct {
 		m    metricInfo
 		v    *float64
@@ -47,6 +48,7 @@ func TestFormats(t *testing.T) {
 	}{
 		{cpo, f(4), "4.000"}, {cpo, nil, "–"}, {money, f(1234567.891), "1,234,567.89"}, {money, f(-12.5), "-12.50"},
 		{money, f(-0.001), "0.00"}, {rate, f(0.1234), "12.3%"}, {orders, f(999), "999"}, {orders, f(1000), "1,000"},
+		{hours, f(0.75), "45 min"}, {hours, f(26.4), "26.4 h"}, {hours, f(-0.5), "-30 min"},
 	} {
 		if got := c.m.format(c.v); got != c.want {
 			t.Errorf("%s format(%v) = %q, want %q", c.m.Name, c.v, got, c.want)
@@ -63,6 +65,7 @@ func TestFormats(t *testing.T) {
 		{rate, f(0.25), f(0.2), "+5.0 pts", "better"},
 		{cpo, f(4), nil, "no comparison", "flat"},
 		{cpo, f(4), f(4), "+0.000 (+0.0%)", "flat"},
+		{hours, f(1.5), f(2), "-30 min (-25.0%)", "better"},
 	} {
 		text, trend := c.m.change(c.cur, c.prev)
 		if text != c.text || trend != c.wantTrend {

@@ -35,6 +35,7 @@ var dimensionGroups = []struct {
 	}},
 	{"Contacts", [][2]string{{"channel", "Contact channel"}, {"topic", "Topic"}, {"agent", "Agent"}, {"team", "Team"}}},
 	{"Actions", [][2]string{{"owner", "Owner"}}},
+	{"Backlog", [][2]string{{"age", "Age (backlog)"}}},
 }
 
 func lookupMetric(name string) (metricInfo, bool) {
@@ -68,6 +69,8 @@ func (m metricInfo) format(v *float64) string {
 		return thousands(*v, 2)
 	case "ratio":
 		return strconv.FormatFloat(*v, 'f', 3, 64)
+	case "hours":
+		return hoursText(*v)
 	default:
 		return thousands(*v, 0)
 	}
@@ -102,6 +105,15 @@ func (m metricInfo) change(cur, prev *float64) (text, trend string) {
 		trend = "better"
 	}
 	return abs, trend
+}
+
+// hoursText writes a duration given in hours for people: "42 min" under
+// an hour, "3.5 h" beyond.
+func hoursText(v float64) string {
+	if math.Abs(v) < 1 {
+		return strconv.FormatFloat(v*60, 'f', 0, 64) + " min"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " h"
 }
 
 func signed(v float64, decimals int) string {

@@ -14,7 +14,10 @@ import (
 // overviewMetrics are the Overview's cards, in order. The headline CPO is
 // lag-adjusted: a week's orders bring contacts for days after it, so its
 // period CPO reads low, and lowest in a surge (docs/metrics.md#lag-adjustment).
-var overviewMetrics = []string{"cpo_lag_adjusted", "support_cost_per_order", "contribution_per_order", "contact_rate", "self_service_rate"}
+// Beside CPO, the team figures and CSAT: fewer contacts must not come from
+// worse service (docs/metrics.md#team-figures).
+var overviewMetrics = []string{"cpo_lag_adjusted", "support_cost_per_order", "contribution_per_order", "contact_rate", "self_service_rate",
+	"first_response_time", "resolution_time", "csat"}
 
 // trendWeeks is how far back the Overview's charts reach.
 const trendWeeks = 26
@@ -52,11 +55,12 @@ type overviewCard struct {
 	Error string // the query was refused; why
 }
 
-// home answers GET /: the Overview for those who see dashboards, the desk
-// for agents.
+// home answers GET /: the Overview for those who see dashboards, the
+// inbox for agents.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
 	if !sess.User.SeesDashboards() {
-		return s.render(w, http.StatusOK, "desk", &view{Title: "Desk", Session: sess, Nav: "desk"})
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+		return nil
 	}
 	return s.overview(w, r, sess)
 }
@@ -115,8 +119,12 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *auth.Ses
 					p := period.Rows[len(period.Rows)-1]
 					c.Also = fmt.Sprintf("period CPO %s (%s)", m.format(p.Value), detail(p))
 				}
-			} else if m.Side != metrics.SideDemand && m.Format != "percent" && cur.Orders > 0 {
+			} else if m.Denominator == "orders" && cur.Orders > 0 {
 				c.Orders = thousands(cur.Orders, 0) + " orders"
+			}
+			if m.Median && cur.Start != "" {
+				// A median has no terms to divide: say what it is of.
+				c.Detail = "median of " + thousands(cur.Denominator, 0) + " " + m.Denominator
 			}
 			if q.ReturnAdjusted {
 				c.Adjusted = "return-adjusted"

@@ -216,8 +216,11 @@ func TestSessionCookieIsSecureOverHTTPS(t *testing.T) {
 func TestRolesSeeTheirPages(t *testing.T) {
 	s := startSite(t, storetest.Open(t, store.SQLite))
 	agent := s.visitor().login("agent@example.com")
-	body := agent.page("/", http.StatusOK)
-	mustContain(t, body, "Your desk", `>Desk</a>`)
+	if r := agent.get("/"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/inbox" {
+		t.Errorf("an agent's home: %d to %q, want the inbox", r.status, r.header.Get("Location"))
+	}
+	body := agent.page("/inbox", http.StatusOK)
+	mustContain(t, body, `>Inbox</a>`)
 	if strings.Contains(body, `href="/cohorts"`) {
 		t.Error("an agent's navigation links to the dashboards")
 	}
@@ -244,16 +247,18 @@ func TestOverview(t *testing.T) {
 		"Contribution per order", "Contact rate", "Self-service rate", "vs week before", `data-chart="`,
 		`href="/api/v1/metrics?format=csv&amp;from=2025-09-22&amp;grain=week&amp;metric=cpo_lag_adjusted&amp;to=2026-03-22"`, `href="/?week=2026-W11"`,
 		// The headline CPO is lag-adjusted, with its orders and the period CPO beside it.
-		"Contacts per order (lag-adjusted)", `<p class="orders">`, "period CPO ")
-	if n := strings.Count(body, `class="chart"`); n != 5 {
-		t.Errorf("%d charts, want 5", n)
+		"Contacts per order (lag-adjusted)", `<p class="orders">`, "period CPO ",
+		// Service beside it: the medians say what they are of, in hours or minutes.
+		"First response time", "Resolution time", "Customer satisfaction (CSAT)", "median of 240 contacts answered", " h</p>")
+	if n := strings.Count(body, `class="chart"`); n != 8 {
+		t.Errorf("%d charts, want 8", n)
 	}
 	mustContain(t, body, "return-adjusted: 1.50 of returns estimated", "metric=contribution_per_order&amp;return_adjusted=true")
 	if strings.Contains(body, "Week after") {
 		t.Error("the last complete week links to a week after it")
 	}
 	q := s.metrics.last()
-	if q.Metric != "self_service_rate" || q.From != "2025-09-22" || q.To != "2026-03-22" || q.Grain != "week" || q.By != "" {
+	if q.Metric != "csat" || q.From != "2025-09-22" || q.To != "2026-03-22" || q.Grain != "week" || q.By != "" {
 		t.Errorf("last query %+v: want 26 weeks to 2026-03-22", q)
 	}
 

@@ -147,6 +147,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.customerRoutes()...)
 	rs = append(rs, s.inboxRoutes()...)
 	rs = append(rs, s.mailRoutes()...)
+	rs = append(rs, s.csatRoutes()...)
 	return rs
 }
 

@@ -64,11 +64,16 @@ func (v *view) NavItems() []navItem {
 	if v.Session == nil {
 		return nil
 	}
-	if v.Session.User.SeesDashboards() {
-		return []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"},
-			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}
+	// Those who work the desk find the inbox first.
+	var items []navItem
+	if v.Session.User.ReadsMessages() {
+		items = append(items, navItem{"inbox", "Inbox", "/inbox"}, navItem{"customers", "Customers", "/customers"})
 	}
-	return []navItem{{"desk", "Desk", "/"}}
+	if v.Session.User.SeesDashboards() {
+		items = append(items, []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"},
+			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}...)
+	}
+	return items
 }
 
 func parseTemplates(funcs template.FuncMap) (*templates, error) {

@@ -16,6 +16,8 @@
         return (v) => (v == null ? dash : v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
       case 'ratio':
         return (v) => (v == null ? dash : v.toFixed(3));
+      case 'hours':
+        return (v) => (v == null ? dash : (Math.abs(v) < 1 ? (v * 60).toFixed(0) + ' min' : v.toFixed(1) + ' h'));
       default:
         return (v) => (v == null ? dash : v.toLocaleString('en-US', { maximumFractionDigits: 0 }));
     }
