@@ -29,8 +29,9 @@ const tokenHelp = `Manages the bearer tokens the JSON API accepts (Authorization
   quietdesk token list                                        lists tokens (never the tokens themselves)
   quietdesk token revoke ID                                   refuses a token from now on
 
-Scopes: ingest (send orders, contacts, messages…), read (read metrics and
-records), admin (everything).`
+Scopes: ingest (send orders, contacts, messages, inbound mail…), read (read
+metrics and records), desk (read what customers wrote and work
+conversations, as an agent), admin (everything).`
 
 func runToken(ctx context.Context, a *app, args []string) error {
 	return a.dispatch(ctx, "token", tokenActions, tokenHelp, args)

@@ -168,7 +168,7 @@ func assign(ctx context.Context, tx *store.Tx, a Actor, c convState, user, team 
 }
 
 // TeamByName returns a team's id; an unknown name is an error naming it.
-func TeamByName(ctx context.Context, q deskReader, name string) (int64, error) {
+func TeamByName(ctx context.Context, q Querier, name string) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `SELECT id FROM teams WHERE name = ?`, strings.TrimSpace(name)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -179,7 +179,7 @@ func TeamByName(ctx context.Context, q deskReader, name string) (int64, error) {
 
 // UserByEmail returns the id of the user with that email; an unknown one is
 // an error naming it.
-func UserByEmail(ctx context.Context, q deskReader, email string) (int64, error) {
+func UserByEmail(ctx context.Context, q Querier, email string) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `SELECT id FROM users WHERE email = ?`, strings.ToLower(strings.TrimSpace(email))).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -188,7 +188,7 @@ func UserByEmail(ctx context.Context, q deskReader, email string) (int64, error)
 	return id, err
 }
 
-func roundRobinOn(ctx context.Context, q deskReader) (bool, error) {
+func roundRobinOn(ctx context.Context, q Querier) (bool, error) {
 	v, err := inboxSetting(ctx, q, SettingRoundRobin)
 	return v == "on", err
 }
@@ -449,7 +449,7 @@ func MarkMentionsRead(ctx context.Context, tx *store.Tx, userID, conversationID 
 
 // UnreadMentions counts the mentions of a user not yet read, in a
 // conversation (or anywhere when conversationID is 0).
-func UnreadMentions(ctx context.Context, q deskReader, userID, conversationID int64) (int, error) {
+func UnreadMentions(ctx context.Context, q Querier, userID, conversationID int64) (int, error) {
 	var n int
 	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM mentions mm JOIN desk_events e ON e.id = mm.event_id
 		WHERE mm.user_id = ? AND mm.read_at IS NULL AND (? = 0 OR e.conversation_id = ?)`, userID, conversationID, conversationID).Scan(&n)

@@ -74,7 +74,7 @@ func RecordActivity(ctx context.Context, tx *store.Tx, userID, conversationID in
 }
 
 // HandleSeconds is the time a user has spent on a contact.
-func HandleSeconds(ctx context.Context, q deskReader, userID, contactID int64) (int64, error) {
+func HandleSeconds(ctx context.Context, q Querier, userID, contactID int64) (int64, error) {
 	var n int64
 	err := q.QueryRow(ctx, `SELECT seconds FROM handle_time WHERE user_id = ? AND contact_id = ?`, userID, contactID).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {

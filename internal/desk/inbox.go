@@ -14,12 +14,6 @@ import (
 	"quietdesk/internal/store"
 )
 
-// deskReader is what a *store.DB and a *store.Tx both offer for reads.
-type deskReader interface {
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // The inbox's views (docs/desk.md#views).
 const (
 	ViewUnassigned = "unassigned" // open, awake, nobody's
@@ -133,7 +127,7 @@ const snippetChars = 200
 
 // Inbox lists one page of a view, newest conversation first, paged by
 // (last_message_at, id) so a page costs the same however deep it is.
-func Inbox(ctx context.Context, q deskReader, view string, f InboxFilter, cur InboxCursor) (InboxPage, error) {
+func Inbox(ctx context.Context, q Querier, view string, f InboxFilter, cur InboxCursor) (InboxPage, error) {
 	var page InboxPage
 	if f.Now.IsZero() {
 		return page, fmt.Errorf("inbox: no clock time given")
@@ -311,7 +305,7 @@ const countCap = 1000
 // InboxCounts counts the conversations of the views agents work from
 // (unassigned, mine, mentions, open, waiting, snoozed), each up to
 // countCap. The closed and all views are not counted: they only grow.
-func InboxCounts(ctx context.Context, q deskReader, userID int64, now time.Time) (map[string]int, error) {
+func InboxCounts(ctx context.Context, q Querier, userID int64, now time.Time) (map[string]int, error) {
 	out := map[string]int{}
 	for _, view := range []string{ViewUnassigned, ViewMine, ViewMentions, ViewOpen, ViewWaiting, ViewSnoozed} {
 		if userID == 0 && (view == ViewMine || view == ViewMentions) {
@@ -346,7 +340,7 @@ const (
 // it as an email, phone or external id; of the order with that number;
 // and those whose recent messages contain it. capped is true when there
 // were more than one search reads.
-func searchConversations(ctx context.Context, q deskReader, text string) ([]int64, bool, error) {
+func searchConversations(ctx context.Context, q Querier, text string) ([]int64, bool, error) {
 	text = strings.TrimSpace(text)
 	if len([]rune(text)) < 2 {
 		return nil, false, invalidField("q", "write at least 2 characters to search")
@@ -456,7 +450,7 @@ func searchConversations(ctx context.Context, q deskReader, text string) ([]int6
 	return out, capped, nil
 }
 
-func addNamePrefix(ctx context.Context, q deskReader, prefix string, into map[int64]bool) error {
+func addNamePrefix(ctx context.Context, q Querier, prefix string, into map[int64]bool) error {
 	r := []rune(prefix)
 	r[len(r)-1]++
 	rows, err := q.Query(ctx, `SELECT id, lower(name) FROM customers WHERE lower(name) >= ? AND lower(name) < ? LIMIT ?`, prefix, string(r), maxSearchCustomers)

@@ -90,7 +90,7 @@ func parseReturnWindow(v string) (int, error) {
 }
 
 // inboxSetting reads a store setting, "" when unset.
-func inboxSetting(ctx context.Context, q deskReader, key string) (string, error) {
+func inboxSetting(ctx context.Context, q Querier, key string) (string, error) {
 	var v string
 	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -101,7 +101,7 @@ func inboxSetting(ctx context.Context, q deskReader, key string) (string, error)
 
 // storeLocation is the store's time zone (the setting timezone), UTC when
 // unset or unknown.
-func storeLocation(ctx context.Context, q deskReader) (*time.Location, error) {
+func storeLocation(ctx context.Context, q Querier) (*time.Location, error) {
 	name, err := inboxSetting(ctx, q, "timezone")
 	if err != nil || name == "" {
 		return time.UTC, err
@@ -267,7 +267,7 @@ type ResponseTarget struct {
 }
 
 // LoadResponseTarget reads the target from the store's settings.
-func LoadResponseTarget(ctx context.Context, q deskReader) (ResponseTarget, error) {
+func LoadResponseTarget(ctx context.Context, q Querier) (ResponseTarget, error) {
 	t := ResponseTarget{Within: DefaultFirstResponseHours * time.Hour}
 	v, err := inboxSetting(ctx, q, SettingFirstResponseHours)
 	if err != nil {

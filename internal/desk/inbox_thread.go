@@ -100,7 +100,7 @@ type ThreadEvent struct {
 const MaxThreadMessages = 500
 
 // LoadConversation reads a conversation with its thread and events.
-func LoadConversation(ctx context.Context, q deskReader, id int64) (ConversationDetail, error) {
+func LoadConversation(ctx context.Context, q Querier, id int64) (ConversationDetail, error) {
 	d := ConversationDetail{ID: id, Messages: []ThreadMessage{}, Events: []ThreadEvent{}}
 	var tags, name, email, phone, userName, userEmail string
 	var snoozed, awaiting, closed sql.NullInt64
@@ -264,7 +264,7 @@ type TopicChoice struct {
 }
 
 // TopicChoices lists the store's active topics by name.
-func TopicChoices(ctx context.Context, q deskReader) ([]TopicChoice, error) {
+func TopicChoices(ctx context.Context, q Querier) ([]TopicChoice, error) {
 	var out []TopicChoice
 	err := eachRow(ctx, q, `SELECT id, name FROM topics WHERE status = 'active' ORDER BY name, id`, nil, func(rows *sql.Rows) error {
 		var t TopicChoice
@@ -286,7 +286,7 @@ type DeskUser struct {
 }
 
 // DeskUsers lists the agents and admins, by name.
-func DeskUsers(ctx context.Context, q deskReader) ([]DeskUser, error) {
+func DeskUsers(ctx context.Context, q Querier) ([]DeskUser, error) {
 	var out []DeskUser
 	err := eachRow(ctx, q, `SELECT id, name, email, COALESCE(team_id, 0) FROM users WHERE role IN ('agent', 'admin') ORDER BY id`, nil, func(rows *sql.Rows) error {
 		var u DeskUser
@@ -317,7 +317,7 @@ type DeskTeam struct {
 }
 
 // DeskTeams lists the teams by name.
-func DeskTeams(ctx context.Context, q deskReader) ([]DeskTeam, error) {
+func DeskTeams(ctx context.Context, q Querier) ([]DeskTeam, error) {
 	var out []DeskTeam
 	err := eachRow(ctx, q, `SELECT id, name FROM teams ORDER BY name`, nil, func(rows *sql.Rows) error {
 		var t DeskTeam

@@ -79,7 +79,7 @@ const MaxPanelOrders = 20
 
 // OrderPanel lists a customer's most recent orders, newest first, with
 // their lines, fulfilment events, tracking and returns.
-func OrderPanel(ctx context.Context, q deskReader, customerID int64, limit int) ([]PanelOrder, error) {
+func OrderPanel(ctx context.Context, q Querier, customerID int64, limit int) ([]PanelOrder, error) {
 	if limit <= 0 || limit > MaxPanelOrders {
 		limit = MaxPanelOrders
 	}
@@ -88,7 +88,7 @@ func OrderPanel(ctx context.Context, q deskReader, customerID int64, limit int) 
 
 // panelOrder reads one order as the panel shows it; nil when it does not
 // exist.
-func panelOrder(ctx context.Context, q deskReader, orderID int64) (*PanelOrder, error) {
+func panelOrder(ctx context.Context, q Querier, orderID int64) (*PanelOrder, error) {
 	out, err := panelOrders(ctx, q, `id = ?`, orderID, 1)
 	if err != nil || len(out) == 0 {
 		return nil, err
@@ -96,7 +96,7 @@ func panelOrder(ctx context.Context, q deskReader, orderID int64) (*PanelOrder, 
 	return &out[0], nil
 }
 
-func panelOrders(ctx context.Context, q deskReader, where string, arg any, limit int) ([]PanelOrder, error) {
+func panelOrders(ctx context.Context, q Querier, where string, arg any, limit int) ([]PanelOrder, error) {
 	rows, err := q.Query(ctx, `SELECT id, name, external_id, status, placed_at, currency, item_revenue - discounts + shipping_charged, carrier,
 			promised_delivery_at, delivered_at, cancelled_at, fulfilled_at
 		FROM orders WHERE `+where+` ORDER BY placed_at DESC, id DESC LIMIT ?`, arg, limit)
@@ -227,7 +227,7 @@ func finishPanelOrder(o *PanelOrder, template string) {
 	o.Late = o.Delivered != nil && o.Promised != nil && o.Delivered.After(promisedBy(*o.Promised))
 }
 
-func eachRow(ctx context.Context, q deskReader, query string, args []any, fn func(*sql.Rows) error) error {
+func eachRow(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return err

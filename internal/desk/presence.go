@@ -37,7 +37,7 @@ func MarkPresent(ctx context.Context, tx *store.Tx, conversationID, userID int64
 
 // OthersPresent lists the users other than userID who have the
 // conversation open at now, typists first.
-func OthersPresent(ctx context.Context, q deskReader, conversationID, userID int64, now time.Time) ([]Present, error) {
+func OthersPresent(ctx context.Context, q Querier, conversationID, userID int64, now time.Time) ([]Present, error) {
 	rows, err := q.Query(ctx, `SELECT u.id, u.name, u.email, p.typing FROM presence p JOIN users u ON u.id = p.user_id
 		WHERE p.conversation_id = ? AND p.user_id <> ? AND p.until > ? ORDER BY p.typing DESC, u.id`, conversationID, userID, now.Unix())
 	if err != nil {

@@ -78,7 +78,7 @@ func UnfilledMarkers(text string) []string {
 }
 
 // SavedReplies lists the saved replies by name.
-func SavedReplies(ctx context.Context, q deskReader) ([]SavedReply, error) {
+func SavedReplies(ctx context.Context, q Querier) ([]SavedReply, error) {
 	out := []SavedReply{}
 	err := eachRow(ctx, q, `SELECT id, name, body, updated_at FROM saved_replies ORDER BY name, id`, nil, func(rows *sql.Rows) error {
 		var r SavedReply
@@ -94,7 +94,7 @@ func SavedReplies(ctx context.Context, q deskReader) ([]SavedReply, error) {
 }
 
 // GetSavedReply returns one saved reply.
-func GetSavedReply(ctx context.Context, q deskReader, id int64) (SavedReply, error) {
+func GetSavedReply(ctx context.Context, q Querier, id int64) (SavedReply, error) {
 	r := SavedReply{ID: id}
 	var at int64
 	err := q.QueryRow(ctx, `SELECT name, body, updated_at FROM saved_replies WHERE id = ?`, id).Scan(&r.Name, &r.Body, &at)
@@ -176,7 +176,7 @@ func DeleteSavedReply(ctx context.Context, tx *store.Tx, id int64) error {
 // first name, and the order of its latest contact (else the customer's
 // latest order). A variable without a value becomes its marker and is
 // listed in missing; an unknown variable is an error naming it.
-func FillReply(ctx context.Context, q deskReader, conversationID int64, text string) (filled string, missing []string, err error) {
+func FillReply(ctx context.Context, q Querier, conversationID int64, text string) (filled string, missing []string, err error) {
 	if err := CheckReplyVariables(text); err != nil {
 		return "", nil, err
 	}
@@ -243,7 +243,7 @@ func FillReply(ctx context.Context, q deskReader, conversationID int64, text str
 // replyOrder is the order a reply is about: the one the conversation's
 // latest contact is linked to, else the customer's latest order; nil when
 // there is none.
-func replyOrder(ctx context.Context, q deskReader, conversationID, customerID int64) (*PanelOrder, error) {
+func replyOrder(ctx context.Context, q Querier, conversationID, customerID int64) (*PanelOrder, error) {
 	var orderID int64
 	err := q.QueryRow(ctx, `SELECT order_id FROM contacts WHERE conversation_id = ? AND order_id IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1`, conversationID).Scan(&orderID)
 	switch {

@@ -25,7 +25,7 @@ import (
 	"quietdesk/internal/store"
 )
 
-// Querier is what the customer views read with: a *store.DB (its read
+// Querier is what the desk's reads take: a *store.DB (its read
 // pool) or a *store.Tx.
 type Querier interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
