@@ -312,11 +312,25 @@ func TestReadsNeverWrite(t *testing.T) {
 	if _, err := s.db.Exec(context.Background(), `INSERT INTO metric_dirty (bucket) VALUES (20500) ON CONFLICT (bucket) DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
+	var conv, customer int64
+	if err := s.db.QueryRow(context.Background(), `SELECT id, customer_id FROM conversations ORDER BY id LIMIT 1`).Scan(&conv, &customer); err != nil {
+		t.Fatalf("the demo store has no conversation: %v", err)
+	}
+	deskToken := s.token("desk")
 	before := fingerprint(t, s.db)
 	admin := s.visitor().login("admin@example.com")
 	for _, path := range []string{"/", "/review", "/review?week=2026-W45", "/alerts", "/alerts?week=2026-W44", "/corrections", "/guardrails",
-		"/cohorts", "/explore", "/topics"} {
+		"/cohorts", "/explore", "/topics",
+		// The desk: opening a conversation or a customer changes nothing
+		// (presence, handle time and mentions read are posted by the page).
+		"/inbox", "/inbox?view=unassigned", "/inbox?q=order", fmt.Sprintf("/conversations/%d", conv), fmt.Sprintf("/customers/%d", customer), "/customers?q=a"} {
 		admin.page(path, http.StatusOK)
+	}
+	for _, path := range []string{"/api/v1/conversations", "/api/v1/conversations?view=waiting", fmt.Sprintf("/api/v1/conversations/%d", conv),
+		fmt.Sprintf("/api/v1/customers/%d", customer), fmt.Sprintf("/api/v1/customers/%d/timeline", customer), "/api/v1/saved_replies"} {
+		if r := s.do("GET", path, "Bearer "+deskToken, nil); r.status != http.StatusOK {
+			t.Errorf("GET %s: %d %s", path, r.status, r.body)
+		}
 	}
 	read := s.token("read")
 	for _, path := range []string{"/api/v1/alerts", "/api/v1/alerts?week=2026-W40", "/api/v1/review", "/api/v1/review?week=2026-W46&format=md",
