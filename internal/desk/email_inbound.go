@@ -46,10 +46,16 @@ func ReceiveEmail(ctx context.Context, tx *store.Tx, customers *commerce.Custome
 	}
 	in := Inbound{Kind: kindOf(msg)}
 	if seen {
-		if found, err := messageByRaw(ctx, tx, rawID, &in); err != nil || found {
-			in.Duplicate = true
-			return in, err
+		// The same bytes again: answered as the first time (or, for mail
+		// that was kept raw only, as nothing), and nothing changes.
+		found, err := messageByRaw(ctx, tx, rawID, &in)
+		if err == nil && !found && msg.MessageID != "" && msg.From.Addr != "" {
+			// The first time it was a relayed copy of a mail received
+			// before: it answers as that one.
+			_, err = messageByEmailID(ctx, tx, msg.MessageID, msg.From.Addr, &in)
 		}
+		in.Duplicate = true
+		return in, err
 	}
 	addrs, err := LoadSupportAddresses(ctx, tx)
 	if err != nil {
