@@ -5,6 +5,9 @@
 -- read in order and stops at its limit. The state and assignee views have
 -- theirs since 012.
 
+-- Everything, whatever its state: the whole table newest first.
+CREATE INDEX conversations_last ON conversations (last_message_at, id);
+
 -- By team and by channel.
 CREATE INDEX conversations_team ON conversations (team_id, state, last_message_at);
 CREATE INDEX conversations_channel ON conversations (channel, state, last_message_at);
