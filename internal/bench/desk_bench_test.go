@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/smtp"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -63,28 +64,36 @@ func BenchmarkDeskReads(b *testing.B) {
 		hp, tp, ip := percentiles(health), percentiles(timeline), percentiles(inbox)
 		b.ReportMetric(float64(tp[1].Microseconds())/1000, "timeline-p95-ms")
 		b.ReportMetric(float64(ip[1].Microseconds())/1000, "inbox-p95-ms")
-		summarize("%-28s %s customers, %d agents: timeline p50/p95 %s/%s, inbox %s/%s; /healthz baseline p95 %s (timeline ×%.1f, inbox ×%.1f)",
-			"desk reads", thousands(customers), deskAgents(), ms(tp[0]), ms(tp[1]), ms(ip[0]), ms(ip[1]), ms(hp[1]),
-			float64(tp[1])/float64(max(hp[1], 1)), float64(ip[1])/float64(max(hp[1], 1)))
+		secs := float64(deskSeconds())
+		summarize("%-28s %s customers, %d agents: timeline p50/p95 %s/%s (%.0f/s), inbox %s/%s (%.0f/s); /healthz baseline p95 %s (%.0f/s) (timeline ×%.1f, inbox ×%.1f)",
+			"desk reads", thousands(customers), deskAgents(), ms(tp[0]), ms(tp[1]), float64(len(timeline))/secs, ms(ip[0]), ms(ip[1]), float64(len(inbox))/secs,
+			ms(hp[1]), float64(len(health))/secs, float64(tp[1])/float64(max(hp[1], 1)), float64(ip[1])/float64(max(hp[1], 1)))
 	}
 }
 
-// concurrentGets runs deskAgents() clients for deskSeconds(), each GETting
-// the paths next picks as fast as answers come, and returns the latencies.
+// concurrentGets runs deskAgents() agents for deskSeconds(), each asking
+// for the path next picks once every deskPace() (an agent moving through
+// the inbox: QUIETDESK_BENCH_DESK_PACE_MS, 1,000), starting at staggered
+// moments, and returns the latencies. A pace of 0 asks as fast as answers
+// come, which measures throughput rather than what an agent waits.
 func concurrentGets(b *testing.B, base, token string, next func(*rand.Rand) string) []time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(deskSeconds())*time.Second)
 	defer cancel()
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: deskAgents()}}
+	pace := time.Duration(envInt("QUIETDESK_BENCH_DESK_PACE_MS", 1000)) * time.Millisecond
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
 	for a := range deskAgents() {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(a), 7))
+			if pace > 0 {
+				time.Sleep(time.Duration(r.Int64N(int64(pace))))
+			}
 			for ctx.Err() == nil {
+				start := time.Now()
 				req, _ := http.NewRequest("GET", base+next(r), nil)
 				req.Header.Set("Authorization", "Bearer "+token)
-				start := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
 					b.Errorf("read: %v", err)
@@ -100,6 +109,12 @@ func concurrentGets(b *testing.B, base, token string, next func(*rand.Rand) stri
 				mu.Lock()
 				lat = append(lat, d)
 				mu.Unlock()
+				if wait := pace - d; wait > 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(wait):
+					}
+				}
 			}
 		})
 	}
@@ -226,6 +241,14 @@ func deskStore(b *testing.B) (*store.DB, int) {
 	n := deskCustomers()
 	deskOnce.Do(func() {
 		deskPath = filepath.Join(workDir, "desk.db")
+		// QUIETDESK_BENCH_DESK_STORE keeps the store at that path, and
+		// reuses it when it is there: building it takes minutes.
+		if p := os.Getenv("QUIETDESK_BENCH_DESK_STORE"); p != "" {
+			deskPath = p
+			if _, err := os.Stat(p); err == nil {
+				return
+			}
+		}
 		start := time.Now()
 		deskErr = buildDeskStore(ctx, deskPath, n)
 		summarize("%-28s %s customers, %s conversations, %s messages written in %s", "desk store", thousands(n), thousands(3*n), thousands(10*n), time.Since(start).Round(time.Second))
