@@ -13,9 +13,10 @@ func init() {
 	register(&command{name: "serve", summary: "serve the web UI and the JSON API over HTTP", usage: "[--addr HOST:PORT] [--smtp HOST:PORT] [--db DSN]", run: runServe})
 }
 
-const serveHelp = `Serves the web UI (Overview, Cohorts, Explore, Topics, Review, Alerts,
-Corrections, Guardrails) at /, the JSON API under
-/api/v1 (its OpenAPI document is at /api/v1/openapi.json) and GET /healthz.
+const serveHelp = `Serves the web UI at / (for agents: Inbox, conversations and Customers; for
+analysts: Overview, Cohorts, Explore, Topics, Review, Alerts, Corrections,
+Guardrails; admins see both), the JSON API under /api/v1 (its OpenAPI
+document is at /api/v1/openapi.json) and GET /healthz.
 
 People log in with an email and a password: quietdesk user add --email E
 --role analyst. API requests need a token: quietdesk token create --name NAME
