@@ -70,7 +70,7 @@ func TestConversationPage(t *testing.T) {
 		back(post("snooze", url.Values{"until": {"2026-03-27T09:00"}}))
 		body = agent.page(page, http.StatusOK)
 		mustContain(t, body, "assigned to Dana Reyes", "Damaged or defective", `<span class="hint">(agent)</span>`, `value="vip"`, "@sam can we refund the shipping?",
-			"internal note", "snoozed until 27 Mar 2026 09:00", "→ Damaged or defective", "snooze</span> until 27 Mar 2026 09:00", "tag</span> &#43;late &#43;vip")
+			"internal note", "snoozed until 27 Mar 2026 09:00", "→ Damaged or defective", "snoozed it</span> until 27 Mar 2026 09:00", "tagged it</span> &#43;late &#43;vip")
 		var source string
 		if err := db.QueryRow(context.Background(), `SELECT topic_source FROM contacts WHERE conversation_id = ?`, c).Scan(&source); err != nil || source != "agent" {
 			t.Errorf("the correction is an agent's label: %q %v", source, err)
