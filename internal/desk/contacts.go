@@ -190,15 +190,22 @@ func recordAgents(ctx context.Context, tx *store.Tx, contacts []ImportedContact)
 			}
 		}
 		if p.agent != "" {
-			// An agent is rewritten only when its team changes: any write
-			// to agents rebuilds the whole metrics rollup (they cut every
-			// contact by team), so re-sending the same contacts must not.
-			if _, err := tx.Exec(ctx, `INSERT INTO agents (name, team_id) VALUES (?, (SELECT id FROM teams WHERE name = ?))
-				ON CONFLICT (name) DO UPDATE SET team_id = excluded.team_id
-				WHERE excluded.team_id IS NOT NULL AND agents.team_id IS DISTINCT FROM excluded.team_id`, p.agent, p.team); err != nil {
+			if err := keepAgent(ctx, tx, p.agent, `(SELECT id FROM teams WHERE name = ?)`, p.team); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// keepAgent records an agent by name with its team (team is SQL giving
+// the team's id from arg), so costs by team and metrics by team find
+// them. An agent is rewritten only when its team changes: any write to
+// agents rebuilds the whole metrics rollup (they cut every contact by
+// team), so seeing the same agent again must not.
+func keepAgent(ctx context.Context, tx *store.Tx, name, team string, arg any) error {
+	_, err := tx.Exec(ctx, `INSERT INTO agents (name, team_id) VALUES (?, `+team+`)
+		ON CONFLICT (name) DO UPDATE SET team_id = excluded.team_id
+		WHERE excluded.team_id IS NOT NULL AND agents.team_id IS DISTINCT FROM excluded.team_id`, name, arg)
+	return err
 }

@@ -82,6 +82,13 @@ func SendReply(ctx context.Context, tx *store.Tx, r Reply) (Recorded, error) {
 	if err != nil {
 		return rec, err
 	}
+	if r.UserID != 0 && r.Agent != "" {
+		// The contact now names the agent; their team is what metrics
+		// and costs by team read (the agents table), as for imports.
+		if err := keepAgent(ctx, tx, r.Agent, `(SELECT team_id FROM users WHERE id = ?)`, r.UserID); err != nil {
+			return rec, err
+		}
+	}
 	if out != nil {
 		out.Key = fmt.Sprintf("reply:%d", rec.MessageID)
 		d, _, err := notify.Enqueue(ctx, tx, *out, r.At)

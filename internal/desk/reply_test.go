@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"quietdesk/internal/auth"
 	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
@@ -173,6 +174,37 @@ func TestNoiseIsKeptButNeverAContact(t *testing.T) {
 		}
 		if n := f.count(`SELECT COUNT(*) FROM contacts`); n != 1 {
 			t.Fatalf("contacts = %d, want 1", n)
+		}
+	})
+}
+
+func TestRepliesPutTheAgentInTheirTeam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := &fixture{t: t, db: db, cust: commerce.NewCustomers(clocktest.Clock())}
+		u, err := auth.AddUser(ctx, db, "sam@brand.example", auth.RoleAgent, "a long enough password", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO teams (name) VALUES ('Billing')`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `UPDATE users SET name = 'Sam Laurent', team_id = (SELECT id FROM teams WHERE name = 'Billing') WHERE id = ?`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		chat := f.msg("bo@example.com", "chat", "customer", t0)
+		for range 2 { // the second reply changes nothing more
+			if _, err := f.reply(desk.Reply{ConversationID: chat.ConversationID, UserID: u.ID, Agent: "Sam Laurent", Text: "Hi", At: t0.Add(time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var agent, team string
+		if err := db.QueryRow(ctx, `SELECT c.agent, t.name FROM contacts c JOIN agents a ON a.name = c.agent JOIN teams t ON t.id = a.team_id WHERE c.id = ?`,
+			chat.ContactID).Scan(&agent, &team); err != nil {
+			t.Fatalf("the contact's agent is not in a team: %v", err)
+		}
+		if agent != "Sam Laurent" || team != "Billing" || f.count(`SELECT COUNT(*) FROM agents`) != 1 {
+			t.Fatalf("agent %q team %q", agent, team)
 		}
 	})
 }
