@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
 	"regexp"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"quietdesk/internal/clock/clocktest"
 	"quietdesk/internal/desk"
+	"quietdesk/internal/mail/mailtest"
 	"quietdesk/internal/notify/notifytest"
 	"quietdesk/internal/store"
 )
@@ -36,12 +36,12 @@ func TestServeReceivesMailAndRepliesInThread(t *testing.T) {
 		smtpAddr := waitLog(t, logs, regexp.MustCompile(`receiving mail.* smtp=(\S+)`))
 
 		// A recipient that is not ours is refused.
-		if err := sendMail(smtpAddr, "ann@example.com", "someone@else.example", nil); !isCode(err, 550) {
+		if err := mailtest.Send(smtpAddr, "ann@example.com", "someone@else.example", nil); !isCode(err, 550) {
 			t.Fatalf("mail for another domain: %v, want 550", err)
 		}
 		first := "From: Ann <ann@example.com>\r\nTo: help@brand.example\r\nSubject: Where is my parcel?\r\nDate: Wed, 02 Dec 2026 08:00:00 +0000\r\n" +
 			"Message-ID: <ann-1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi, my parcel #1042 has not arrived.\r\n"
-		if err := sendMail(smtpAddr, "ann@example.com", "help@brand.example", []byte(first)); err != nil {
+		if err := mailtest.Send(smtpAddr, "ann@example.com", "help@brand.example", []byte(first)); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, dsn, `SELECT COUNT(*) FROM contacts`); n != 1 {
@@ -82,7 +82,7 @@ func TestServeReceivesMailAndRepliesInThread(t *testing.T) {
 		// reply address.
 		answer := "From: ann@example.com\r\nTo: " + replyTo + "\r\nSubject: thanks\r\nDate: Wed, 02 Dec 2026 10:30:00 +0000\r\nMessage-ID: <ann-2@example.com>\r\n\r\n" +
 			"Great, thank you!\r\n\r\nLe mer. 2 déc. 2026 à 10:00, Sam <help@brand.example> a écrit :\r\n> It ships today.\r\n"
-		if err := sendMail(smtpAddr, "ann@example.com", replyTo, []byte(answer)); err != nil {
+		if err := mailtest.Send(smtpAddr, "ann@example.com", replyTo, []byte(answer)); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, dsn, `SELECT COUNT(DISTINCT conversation_id) FROM messages`); n != 1 {
@@ -95,35 +95,6 @@ func TestServeReceivesMailAndRepliesInThread(t *testing.T) {
 			t.Fatalf("the quoted history stayed in the answer's text")
 		}
 	})
-}
-
-// sendMail delivers one mail over SMTP (nil data stops after RCPT).
-func sendMail(addr, from, to string, data []byte) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	if data == nil {
-		return c.Quit()
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
 }
 
 func isCode(err error, code int) bool {

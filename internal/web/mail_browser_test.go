@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	netmail "net/mail"
-	"net/smtp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	qdclock "quietdesk/internal/clock"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/mail"
+	"quietdesk/internal/mail/mailtest"
 	"quietdesk/internal/notify"
 	"quietdesk/internal/notify/notifytest"
 	"quietdesk/internal/store"
@@ -61,7 +61,7 @@ func TestBrowserEmailRoundTrip(t *testing.T) {
 
 	first := "From: Ann Lee <ann@example.com>\r\nTo: support@brand.example\r\nSubject: My parcel\r\nDate: Wed, 25 Mar 2026 08:00:00 +0000\r\n" +
 		"Message-ID: <ann-first@mail.example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello, my parcel has not arrived.\r\n"
-	if err := smtpSend(smtpAddr, "ann@example.com", "support@brand.example", first); err != nil {
+	if err := mailtest.Send(smtpAddr, "ann@example.com", "support@brand.example", []byte(first)); err != nil {
 		t.Fatal(err)
 	}
 	var conv int64
@@ -108,7 +108,7 @@ func TestBrowserEmailRoundTrip(t *testing.T) {
 	answer := "From: ann@example.com\r\nTo: " + replyTo + "\r\nSubject: Re: My parcel\r\nDate: Wed, 25 Mar 2026 09:30:00 +0000\r\n" +
 		"Message-ID: <ann-second@mail.example.com>\r\nIn-Reply-To: " + ours + "\r\nReferences: <ann-first@mail.example.com> " + ours + "\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\n\r\nWonderful, thanks!\r\n\r\nOn Wed, 25 Mar 2026 at 09:00, Support <support@brand.example> wrote:\r\n> It left our warehouse today.\r\n"
-	if err := smtpSend(smtpAddr, "ann@example.com", replyTo, answer); err != nil {
+	if err := mailtest.Send(smtpAddr, "ann@example.com", replyTo, []byte(answer)); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitFor(t, ctx, "Ann's answer", `[...document.querySelectorAll('#thread .msg-in .body')].some((b) => b.textContent.trim() === 'Wonderful, thanks!')`); err != nil {
@@ -123,30 +123,4 @@ func TestBrowserEmailRoundTrip(t *testing.T) {
 	if convs != 1 || contacts != 1 {
 		t.Errorf("after the round trip: %d conversations, %d contacts; want 1 and 1", convs, contacts)
 	}
-}
-
-// smtpSend delivers one mail over SMTP.
-func smtpSend(addr, from, to, data string) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, data); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
 }

@@ -164,11 +164,14 @@ CREATE TABLE presence (
     PRIMARY KEY (conversation_id, user_id)
 );
 
--- One satisfaction question per closed conversation: asked_at when the
--- survey went out, score 1..5 once answered. token_hash names the link.
+-- One satisfaction question per contact, however often its conversation
+-- is closed: asked_at when the survey went out, score 1..5 once answered.
+-- token_hash names the link. A rating imported from another helpdesk (a
+-- Zendesk or Gorgias ticket's) belongs to an imported contact, which has
+-- no conversation.
 CREATE TABLE csat (
     id              {{id}},
-    conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+    conversation_id BIGINT REFERENCES conversations(id),
     contact_id      BIGINT REFERENCES contacts(id),
     external_id     TEXT UNIQUE,
     token_hash      TEXT UNIQUE,
@@ -182,6 +185,7 @@ CREATE TABLE csat (
 );
 CREATE INDEX csat_answered ON csat (answered_at);
 CREATE INDEX csat_conversation ON csat (conversation_id);
+CREATE UNIQUE INDEX csat_contact ON csat (contact_id);
 
 -- Outbound mail that is a reply on the desk carries its own sender and
 -- threading headers (package notify composes them).

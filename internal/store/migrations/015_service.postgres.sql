@@ -1,13 +1,6 @@
 -- Team figures and customer satisfaction (docs/metrics.md#team-figures,
 -- #satisfaction). The same changes as the SQLite file.
 
--- A survey imported from another helpdesk (a Zendesk or Gorgias ticket's
--- rating) belongs to an imported contact, which has no conversation.
--- contact_id is unique: one survey per contact, however often its
--- conversation is closed.
-ALTER TABLE csat ALTER COLUMN conversation_id DROP NOT NULL;
-CREATE UNIQUE INDEX csat_contact ON csat (contact_id);
-
 -- Contacts by the time they ended (resolution time, replies per contact),
 -- and the desk's contacts still open (the backlog): few at any time, so
 -- only they are indexed.

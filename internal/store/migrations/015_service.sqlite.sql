@@ -1,32 +1,6 @@
 -- Team figures and customer satisfaction (docs/metrics.md#team-figures,
--- #satisfaction). The same changes as the PostgreSQL file; SQLite cannot
--- drop a NOT NULL, so csat is rebuilt.
-
--- A survey imported from another helpdesk (a Zendesk or Gorgias ticket's
--- rating) belongs to an imported contact, which has no conversation.
--- contact_id is unique: one survey per contact, however often its
--- conversation is closed.
-CREATE TABLE csat_new (
-    id              {{id}},
-    conversation_id BIGINT REFERENCES conversations(id),
-    contact_id      BIGINT REFERENCES contacts(id),
-    external_id     TEXT UNIQUE,
-    token_hash      TEXT UNIQUE,
-    channel         TEXT NOT NULL DEFAULT '',
-    agent           TEXT NOT NULL DEFAULT '',
-    topic           TEXT NOT NULL DEFAULT '',
-    asked_at        BIGINT NOT NULL,
-    score           INTEGER,
-    comment         TEXT NOT NULL DEFAULT '',
-    answered_at     BIGINT
-);
-INSERT INTO csat_new (id, conversation_id, contact_id, external_id, token_hash, channel, agent, topic, asked_at, score, comment, answered_at)
-    SELECT id, conversation_id, contact_id, external_id, token_hash, channel, agent, topic, asked_at, score, comment, answered_at FROM csat;
-DROP TABLE csat;
-ALTER TABLE csat_new RENAME TO csat;
-CREATE INDEX csat_answered ON csat (answered_at);
-CREATE INDEX csat_conversation ON csat (conversation_id);
-CREATE UNIQUE INDEX csat_contact ON csat (contact_id);
+-- #satisfaction). The same changes as the PostgreSQL file, in SQLite's
+-- trigger dialect.
 
 -- Contacts by the time they ended (resolution time, replies per contact),
 -- and the desk's contacts still open (the backlog): few at any time, so
