@@ -9,6 +9,7 @@ import (
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
+	"quietdesk/internal/live"
 	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
 )
@@ -28,9 +29,12 @@ type Message struct {
 	// (email threading by Message-ID/References resolves to it).
 	ConversationID int64
 	SessionID      string // chat session id
-	Subject        string
-	Body           string
-	At             time.Time
+	// Via is the service inside the channel (docs/channels.md): sms, mms,
+	// whatsapp, instagram… A reply goes back the way the customer wrote.
+	Via     string
+	Subject string
+	Body    string
+	At      time.Time
 	// OrderExternalID is an order the message is about, when the channel
 	// says so explicitly (a form field, a reply to an order notice).
 	OrderExternalID string
@@ -213,10 +217,16 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		}
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO messages (external_id, conversation_id, contact_id, customer_id, channel, direction, author, agent, session_id, subject, body, at,
-			kind, from_addr, email_id, quoted, html, raw_id, user_id, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			kind, from_addr, email_id, quoted, html, raw_id, user_id, status, via)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullString(m.ExternalID), conv.id, nullID(r.ContactID), customerID, m.Channel, direction(m.Inbound()), m.Author, m.Agent, m.SessionID, m.Subject, m.Body, now,
-		m.Kind, m.FromAddr, nullString(m.EmailID), m.Quoted, m.HTML, nullID(m.RawID), nullID(m.UserID), m.Status).Scan(&r.MessageID)
+		m.Kind, m.FromAddr, nullString(m.EmailID), m.Quoted, m.HTML, nullID(m.RawID), nullID(m.UserID), m.Status, m.Via).Scan(&r.MessageID)
+	if err == nil {
+		// Open streams on this conversation (an agent's page, a chat
+		// visitor) read it again the moment it is committed.
+		convID := conv.id
+		tx.AfterCommit(func() { live.Conversations.Publish(convID) })
+	}
 	return r, err
 }
 

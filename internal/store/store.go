@@ -232,7 +232,14 @@ type Tx struct {
 	*sql.Tx
 	db    *DB
 	stmts map[string]*sql.Stmt
+	// afterCommit runs once the transaction has committed: news of what
+	// it wrote (a live view's wake-up) must never announce a rollback.
+	afterCommit []func()
 }
+
+// AfterCommit runs fn after the transaction commits, and never when it
+// rolls back. Read transactions never commit, so fn never runs in one.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // DB returns the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
@@ -301,6 +308,9 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, fn := range tx.afterCommit {
+		fn()
 	}
 	return nil
 }

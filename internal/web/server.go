@@ -148,6 +148,14 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.inboxRoutes()...)
 	rs = append(rs, s.mailRoutes()...)
 	rs = append(rs, s.csatRoutes()...)
+	// The channels beyond email: providers' webhooks (each verified by
+	// its own signature and limited per source), the chat widget, and
+	// webhooks out to subscribers.
+	rs = append(rs, s.twilioRoutes()...)
+	rs = append(rs, s.shopifyRoutes()...)
+	rs = append(rs, s.socialRoutes()...)
+	rs = append(rs, s.chatRoutes()...)
+	rs = append(rs, s.hooksRoutes()...)
 	return rs
 }
 

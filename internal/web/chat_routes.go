@@ -1,0 +1,4 @@
+package web
+
+// chatRoutes are the routes of this channel (docs/channels.md).
+func (s *Server) chatRoutes() []route { return nil }
