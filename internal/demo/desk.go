@@ -398,10 +398,10 @@ func (d *deskGen) write(ctx context.Context, tx *store.Tx, convs []*deskConv) er
 			emailID = m.emailID
 		}
 		rows[i] = []any{mids[i], x.v.id, c.id, c.customer, c.channel, direction, author, agent, desk.KindMessage, x.v.session, m.subject, m.body, m.at,
-			emailID, m.fromAddr, m.quoted, m.html, m.status, m.statusDetail, user}
+			emailID, m.fromAddr, m.quoted, m.html, m.status, m.statusDetail, user, viaOf(c.channel, c.id)}
 	}
 	if err := store.InsertRows(ctx, tx, "messages", []string{"id", "conversation_id", "contact_id", "customer_id", "channel", "direction", "author", "agent",
-		"kind", "session_id", "subject", "body", "at", "email_id", "from_addr", "quoted", "html", "status", "status_detail", "user_id"}, rows, ""); err != nil {
+		"kind", "session_id", "subject", "body", "at", "email_id", "from_addr", "quoted", "html", "status", "status_detail", "user_id", "via"}, rows, ""); err != nil {
 		return err
 	}
 	if err := updateContacts(ctx, tx, contacts); err != nil {
@@ -597,4 +597,26 @@ func nullable(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// viaOf is the service a demo message came through inside its channel
+// (docs/channels.md): social messaging is shared between WhatsApp,
+// Instagram and Messenger, about 5:3:2. It is drawn from the contact's id,
+// not from the generator's random stream, so the rest of the demo stays
+// what it was.
+func viaOf(channel string, contactID int64) string {
+	switch channel {
+	case "sms", "voice":
+		return channel
+	case "social":
+		switch contactID * 7919 % 10 {
+		case 0, 1, 2, 3, 4:
+			return "whatsapp"
+		case 5, 6, 7:
+			return "instagram"
+		default:
+			return "messenger"
+		}
+	}
+	return ""
 }

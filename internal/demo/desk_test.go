@@ -98,10 +98,17 @@ func TestDeskIsAtWork(t *testing.T) {
 				t.Errorf("no agent message on %s", ch)
 			}
 		}
+		for _, via := range []string{"whatsapp", "instagram", "messenger"} {
+			if n := q(t, db, `SELECT COUNT(*) FROM messages WHERE via = ?`, via); n == 0 {
+				t.Errorf("no message came through %s", via)
+			}
+		}
 		for _, c := range []struct{ what, query string }{
 			{"mails without a sender or Message-ID", `SELECT COUNT(*) FROM messages WHERE channel = 'email' AND (from_addr = '' OR email_id IS NULL) AND contact_id IS NOT NULL AND external_id IS NULL`},
 			{"agents' mails without a delivery status", `SELECT COUNT(*) FROM messages WHERE channel = 'email' AND direction = 'out' AND external_id IS NULL AND status NOT IN ('sent', 'failed')`},
 			{"chat messages without a session", `SELECT COUNT(*) FROM messages WHERE channel = 'chat' AND session_id = ''`},
+			{"messaging without the service it came through", `SELECT COUNT(*) FROM messages WHERE channel IN ('sms', 'social', 'voice') AND via NOT IN ('sms', 'voice', 'whatsapp', 'instagram', 'messenger')`},
+			{"a service outside its channel", `SELECT COUNT(*) FROM messages WHERE (channel = 'social' AND via IN ('sms', 'voice')) OR (channel = 'email' AND via <> '')`},
 			{"calls not opening with the call", `SELECT COUNT(*) FROM messages m WHERE m.channel = 'voice' AND m.direction = 'in' AND m.external_id IS NULL AND m.body NOT LIKE 'Call, %'`},
 		} {
 			if n := q(t, db, c.query); n != 0 {

@@ -339,7 +339,8 @@ func writeNatives(ctx context.Context, db *store.DB, customers *commerce.Custome
 			var conversation, contact, customer int64
 			for j, m := range n.messages {
 				*seq++
-				msg := desk.Message{ExternalID: fmt.Sprintf("M%07d", *seq), Customer: n.customer, Channel: n.channel, At: time.Unix(m.at, 0), Body: m.body, ConversationID: conversation}
+				msg := desk.Message{ExternalID: fmt.Sprintf("M%07d", *seq), Customer: n.customer, Channel: n.channel, Via: viaOf(n.channel, int64(i+1)),
+					At: time.Unix(m.at, 0), Body: m.body, ConversationID: conversation}
 				if m.inbound {
 					msg.Author = "customer"
 				} else {
