@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"quietdesk/internal/chat"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/mail"
 	"quietdesk/internal/metrics"
@@ -42,12 +43,18 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 		schedule.Task{Name: "guardrails", Every: guardrailsEvery, Run: func(ctx context.Context, _ time.Time) error {
 			return decider.EvaluateDue(ctx)
 		}},
-		schedule.Task{Name: "outbox", Every: outboxEvery, Run: func(ctx context.Context, _ time.Time) error {
+		schedule.Task{Name: "outbox", Every: outboxEvery, Wake: notify.Woken(), Run: func(ctx context.Context, _ time.Time) error {
 			_, err := outbox.RunOnce(ctx)
 			return err
 		}},
 		schedule.Task{Name: "review", Every: reviewEvery, Run: func(ctx context.Context, _ time.Time) error {
 			_, err := review.RunOnce(ctx)
+			return err
+		}},
+		// Chat replies a visitor left before seeing go to them by mail
+		// (docs/chat.md#unseen-replies); the outbox task sends them.
+		schedule.Task{Name: "chat-unseen", Every: 30 * time.Second, Run: func(ctx context.Context, now time.Time) error {
+			_, err := chat.MailUnseen(ctx, db, now)
 			return err
 		}},
 		schedule.Task{Name: "retrain", Every: retrainEvery, Lease: 2 * time.Hour, Run: func(ctx context.Context, now time.Time) error {

@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "import",
 		summary: "import a CSV file of orders, order lines, fulfilment events, returns, contacts, self-service sessions, costs or actions",
-		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias] [--skip-bad REJECTS.csv]",
+		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias|shopify-json] [--skip-bad REJECTS.csv]",
 		run:     runImport,
 	})
 }
@@ -40,7 +40,7 @@ const importMemoryLimit = 100 << 20
 func runImport(ctx context.Context, a *app, args []string) error {
 	c := commands["import"]
 	fs, dsn := a.flags(c, importHelp+"\n\nKinds: "+strings.Join(ingest.KindNames(), ", "))
-	format := fs.String("format", "auto", "the file's format: auto (from the header), generic, or a tool's export: shopify (orders), zendesk, gorgias (contacts)")
+	format := fs.String("format", "auto", "the file's format: auto (from the header), generic, or a tool's export: shopify (orders), zendesk, gorgias (contacts); shopify-json for Shopify's order JSON")
 	skipBad := fs.String("skip-bad", "", "import the good rows and write rejected rows with reasons to this `FILE`")
 	batch := fs.Int("batch", 5000, "rows per transaction")
 	dateOrder := fs.String("date-order", "dmy", "how to read ambiguous slash dates such as 03/04/2026: dmy or mdy")
@@ -52,6 +52,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 2 {
 		fs.Usage()
 		return errUsage
+	}
+	if *format == shopifyJSONFormat {
+		return importShopifyJSON(ctx, a, *dsn, pos[0], pos[1], *asJSON, *batch)
 	}
 	opts := ingest.Options{Kind: pos[0], Format: *format, SkipBad: *skipBad, BatchSize: *batch, Now: a.now}
 	switch *dateOrder {

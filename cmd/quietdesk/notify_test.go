@@ -92,7 +92,7 @@ func TestNotifyTestWebhook(t *testing.T) {
 	}
 	mustRun(t, "settings", "set", "review.webhook_url", hook.URL+"/services/secret", "--db", dsn)
 	mustRun(t, "notify", "test", "--review-webhook", "--db", dsn)
-	if r := mustRun(t, "settings", "--db", dsn); strings.Contains(r.stdout, "secret") {
+	if r := mustRun(t, "settings", "--db", dsn); strings.Contains(r.stdout, "/services/secret") {
 		t.Errorf("settings show the webhook's secret:\n%s", r.stdout)
 	}
 	if r := run(t, "notify", "test", "--db", dsn); r.code != 2 {

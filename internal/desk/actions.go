@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"quietdesk/internal/domain"
+	"quietdesk/internal/hooks"
 	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
 )
@@ -152,6 +153,9 @@ func assign(ctx context.Context, tx *store.Tx, a Actor, c convState, user, team 
 		return false, nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET assignee_id = ?, team_id = ? WHERE id = ?`, nullID(user), nullID(team), c.id); err != nil {
+		return false, err
+	}
+	if err := hooks.Assigned(ctx, tx, c.id, c.assigneeID, c.teamID, now); err != nil {
 		return false, err
 	}
 	detail := "unassigned"

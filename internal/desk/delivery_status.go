@@ -12,9 +12,12 @@ const (
 
 // DeliveryStatusSQL is the status of message m (joined to its delivery d
 // with LEFT JOIN deliveries d ON d.id = m.delivery_id): a bounce that
-// marked it failed wins, then the outbox's state. It is computed when read,
+// marked it failed wins, then what the provider reported past sending
+// (Twilio's delivered and read: StatusDelivered, StatusRead), then the
+// outbox's state. It is computed when read,
 // so the outbox stays the one record of what was sent.
 const DeliveryStatusSQL = `CASE WHEN m.status = 'failed' THEN 'failed'
+	WHEN m.status IN ('delivered', 'read') THEN m.status
 	WHEN d.id IS NULL THEN m.status
 	WHEN d.status = 'sent' THEN 'sent'
 	WHEN d.status = 'failed' THEN 'failed'

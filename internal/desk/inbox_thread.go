@@ -85,6 +85,9 @@ type ThreadAttachment struct {
 	Size   int64  `json:"size"`
 	Inline bool   `json:"inline"`
 	Kept   bool   `json:"kept"` // false: over the size limit, named but not stored
+	// Link is where a file kept elsewhere is (an MMS picture at Twilio, a
+	// call's recording): the attachment is that link.
+	Link string `json:"link,omitempty"`
 }
 
 // ThreadEvent is something an agent did on the conversation.
@@ -198,13 +201,14 @@ func LoadConversation(ctx context.Context, q Querier, id int64) (ConversationDet
 		}
 		for start := 0; start < len(ids); start += 250 {
 			part := ids[start:min(start+250, len(ids))]
-			err := eachRow(ctx, q, `SELECT id, message_id, name, content_type, size, inline, content IS NOT NULL FROM attachments
+			err := eachRow(ctx, q, `SELECT id, message_id, name, content_type, size, inline, content IS NOT NULL, url FROM attachments
 				WHERE message_id IN (`+store.Placeholders(len(part))+`) ORDER BY message_id, id`, store.Args(part), func(rows *sql.Rows) error {
 				var a ThreadAttachment
 				var mid int64
-				if err := rows.Scan(&a.ID, &mid, &a.Name, &a.Type, &a.Size, &a.Inline, &a.Kept); err != nil {
+				if err := rows.Scan(&a.ID, &mid, &a.Name, &a.Type, &a.Size, &a.Inline, &a.Kept, &a.Link); err != nil {
 					return err
 				}
+				a.Kept = a.Kept || a.Link != ""
 				m := &d.Messages[byID[mid]]
 				m.Attachments = append(m.Attachments, a)
 				return nil

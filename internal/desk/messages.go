@@ -9,6 +9,7 @@ import (
 
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
+	"quietdesk/internal/hooks"
 	"quietdesk/internal/live"
 	"quietdesk/internal/store"
 	"quietdesk/internal/topics"
@@ -226,6 +227,8 @@ func RecordMessage(ctx context.Context, tx *store.Tx, customers *commerce.Custom
 		// visitor) read it again the moment it is committed.
 		convID := conv.id
 		tx.AfterCommit(func() { live.Conversations.Publish(convID) })
+		// Webhook subscribers hear of it in this same transaction.
+		err = hooks.MessageRecorded(ctx, tx, r.MessageID, isNew, received)
 	}
 	return r, err
 }
@@ -320,6 +323,10 @@ func SetConversationState(ctx context.Context, tx *store.Tx, conversationID int6
 	p.OneOf("state", state, "open", "waiting", "closed")
 	if len(p) > 0 {
 		return &domain.Error{Code: domain.EInvalid, Message: "bad conversation state", Fields: p}
+	}
+	// Before the change, so the event can say what the state was.
+	if err := hooks.StateChanging(ctx, tx, conversationID, state, at); err != nil {
+		return err
 	}
 	var closed any
 	if state == "closed" {

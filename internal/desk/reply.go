@@ -77,6 +77,11 @@ func SendReply(ctx context.Context, tx *store.Tx, r Reply) (Recorded, error) {
 		if out, err = emailReply(ctx, tx, r, &m, conv.customerID, conv.token); err != nil {
 			return Recorded{}, err
 		}
+	} else if channel == "sms" || channel == "social" {
+		// SMS and WhatsApp go back through Twilio (twilio_reply.go).
+		if out, err = twilioReply(ctx, tx, r, &m); err != nil {
+			return Recorded{}, err
+		}
 	}
 	rec, err := RecordMessage(ctx, tx, commerce.NewCustomers(clock.Fixed(r.At)), m)
 	if err != nil {
@@ -98,6 +103,9 @@ func SendReply(ctx context.Context, tx *store.Tx, r Reply) (Recorded, error) {
 		if _, err := tx.Exec(ctx, `UPDATE messages SET delivery_id = ? WHERE id = ?`, d.ID, rec.MessageID); err != nil {
 			return rec, err
 		}
+		// The customer is waiting: the outbox sends it as soon as this
+		// commits.
+		tx.AfterCommit(notify.Wake)
 	}
 	switch {
 	case r.Then != "":

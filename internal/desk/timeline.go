@@ -186,6 +186,9 @@ type AttachmentItem struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	Inline      bool   `json:"inline"`
+	// URL is where a file kept elsewhere is (an MMS picture at Twilio, a
+	// call's recording, a social attachment); empty for a file kept here.
+	URL string `json:"url,omitempty"`
 }
 
 // ContactItem is a contact: what CPO counts.
@@ -733,11 +736,11 @@ func fillDetails(ctx context.Context, q Querier, items []TimelineItem) error {
 	}
 	if len(messages) > 0 {
 		ids := sortedKeys(messages)
-		err := queryEach(ctx, q, `SELECT message_id, id, name, content_type, size, inline FROM attachments WHERE message_id IN (`+store.Placeholders(len(ids))+`) ORDER BY message_id, id`,
+		err := queryEach(ctx, q, `SELECT message_id, id, name, content_type, size, inline, url FROM attachments WHERE message_id IN (`+store.Placeholders(len(ids))+`) ORDER BY message_id, id`,
 			store.Args(ids), func(rows *sql.Rows) error {
 				var id int64
 				var a AttachmentItem
-				if err := rows.Scan(&id, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.Inline); err != nil {
+				if err := rows.Scan(&id, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.Inline, &a.URL); err != nil {
 					return err
 				}
 				messages[id].Attachments = append(messages[id].Attachments, a)

@@ -185,10 +185,14 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		ShippingCharged: r.money("Shipping"),
 		DiscountCode:    r.str("Discount Code"),
 		SalesChannel:    r.str("Source"),
-		Carrier:         r.str("Shipping Method"),
-		Country:         r.str("Shipping Country"),
-		Tags:            joinTags(strings.Split(r.str("Tags"), ",")),
-		Lines:           []commerce.OrderLine{},
+		// Not Carrier: "Shipping Method" is the shipping rate the customer
+		// chose ("Free Shipping", "Standard"), not who carried the parcel,
+		// and a carrier guardrail over rate names means nothing. The
+		// export names no carrier; Shopify's fulfilments do
+		// (docs/shopify.md#carrier-and-category).
+		Country: r.str("Shipping Country"),
+		Tags:    joinTags(strings.Split(r.str("Tags"), ",")),
+		Lines:   []commerce.OrderLine{},
 	}
 	// Pickups and draft orders have no shipping address.
 	if o.Country == "" {
@@ -261,17 +265,7 @@ func (s *shopifySource) lines(o *commerce.Order, rows []Record, r *reader) {
 		}
 		l := commerce.OrderLine{OrderExternalID: o.ExternalID, SKU: lr.str("Lineitem sku"), Product: lr.str("Lineitem name"),
 			Quantity: qty, UnitPrice: price}
-		// The SKU is often empty; the name stands in, and the row's place
-		// in the order tells repeated ones apart.
-		key := l.SKU
-		if key == "" {
-			key = l.Product
-		}
-		if key == "" || used[key] {
-			key = fmt.Sprintf("%s#%d", key, i+1)
-		}
-		used[key] = true
-		l.LineKey = key
+		l.LineKey = ShopifyLineKey(l.SKU, l.Product, i, used)
 		o.Lines = append(o.Lines, l)
 		o.ItemRevenue += domain.Money(int64(price) * qty)
 	}
@@ -321,4 +315,20 @@ func rawRows(rows []Record) [][]string {
 		out[i] = r.Fields
 	}
 	return out
+}
+
+// ShopifyLineKey is the key of the i-th line of a Shopify order (from 0),
+// the same from the CSV export and from the order JSON. The SKU is often
+// empty; the name stands in, and the line's place in the order tells
+// repeated ones apart. used holds the keys the order's earlier lines took.
+func ShopifyLineKey(sku, product string, i int, used map[string]bool) string {
+	key := sku
+	if key == "" {
+		key = product
+	}
+	if key == "" || used[key] {
+		key = fmt.Sprintf("%s#%d", key, i+1)
+	}
+	used[key] = true
+	return key
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"quietdesk/internal/store"
+	"quietdesk/internal/twilio"
 )
 
 // Store settings that configure delivery (quietdesk settings set KEY VALUE).
@@ -93,6 +94,10 @@ func parsePort(v string) (int, error) {
 type Config struct {
 	SMTP       SMTPConfig
 	WebhookURL string // review.webhook_url
+	// Twilio is the Twilio channel's settings (SMS and WhatsApp replies);
+	// db is where its sender records message sids and opt-outs.
+	Twilio twilio.Config
+	db     *store.DB
 }
 
 // SMTPConfig says how to reach the SMTP relay.
@@ -166,6 +171,11 @@ func LoadConfig(ctx context.Context, db *store.DB) (Config, error) {
 		Host: v[SettingSMTPHost], Username: v[SettingSMTPUsername], Password: v[SettingSMTPPassword],
 		From: v[SettingSMTPFrom], TLS: v[SettingSMTPTLS],
 	}}
+	tw, err := twilio.LoadConfig(ctx, db, store.SiteURLSetting)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Twilio, c.db = tw, db
 	if p := v[SettingSMTPPort]; p != "" {
 		port, err := parsePort(p)
 		if err != nil {
@@ -178,10 +188,29 @@ func LoadConfig(ctx context.Context, db *store.DB) (Config, error) {
 
 // Senders returns a sender for each channel, reading the time from now.
 func (c Config) Senders(now clock.Clock) map[string]Sender {
-	return map[string]Sender{
+	senders := map[string]Sender{
 		ChannelEmail:   &SMTPSender{Config: c.SMTP, Now: now},
 		ChannelWebhook: &WebhookSender{},
+		ChannelTwilio:  &TwilioSender{DB: c.db, Config: c.Twilio, Now: now},
 	}
+	if c.db != nil {
+		for channel, build := range registered {
+			senders[channel] = build(c.db, now)
+		}
+	}
+	return senders
+}
+
+// registered builds the senders of channels defined by packages that
+// enqueue through notify, and so cannot be imported by it (package hooks:
+// ChannelHook).
+var registered = map[string]func(db *store.DB, now clock.Clock) Sender{}
+
+// RegisterSender adds the sender of a channel another package defines; a
+// Config from LoadConfig includes it in Senders. Call it from an init
+// function.
+func RegisterSender(channel string, build func(db *store.DB, now clock.Clock) Sender) {
+	registered[channel] = build
 }
 
 // Describe names the relay for messages: host:port (tls mode, as user).

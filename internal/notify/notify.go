@@ -30,6 +30,12 @@ import (
 const (
 	ChannelEmail   = "email"
 	ChannelWebhook = "webhook"
+	// ChannelTwilio is an SMS or WhatsApp message through Twilio; Target is
+	// the address as Twilio writes it (+15551234567, whatsapp:+15551234567).
+	ChannelTwilio = "twilio"
+	// ChannelHook is a signed post of an event to a subscriber: package
+	// hooks enqueues it and registers its sender (RegisterSender).
+	ChannelHook = "hook"
 )
 
 // Statuses of a delivery.
@@ -130,7 +136,7 @@ func Check(d Delivery) (Delivery, error) {
 	if len(d.Key) > 500 {
 		p.Add("key", "is %d bytes long; keep it under 500", len(d.Key))
 	}
-	p.OneOf("channel", d.Channel, ChannelEmail, ChannelWebhook)
+	p.OneOf("channel", d.Channel, ChannelEmail, ChannelWebhook, ChannelTwilio, ChannelHook)
 	switch d.Channel {
 	case ChannelEmail:
 		if _, err := mail.ParseAddress(d.Target); err != nil {
@@ -141,6 +147,8 @@ func Check(d Delivery) (Delivery, error) {
 			p.Add("subject", "must be one line")
 		}
 		p.Require("text", d.Text)
+	case ChannelTwilio:
+		checkTwilio(&p, d)
 	case ChannelWebhook:
 		if err := checkWebhookURL(d.Target); err != nil {
 			p.Add("target", "%v", err)
@@ -150,6 +158,15 @@ func Check(d Delivery) (Delivery, error) {
 			d.Payload, _ = json.Marshal(map[string]string{"text": d.Text})
 		} else if err := checkPayload(d.Payload); err != nil {
 			p.Add("payload", "%v", err)
+		}
+	case ChannelHook:
+		// Any JSON object: the event in its own format, signed when sent.
+		if err := checkWebhookURL(d.Target); err != nil {
+			p.Add("target", "%v", err)
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(d.Payload, &obj) != nil {
+			p.Add("payload", "is not a JSON object")
 		}
 	}
 	if len(p) > 0 {

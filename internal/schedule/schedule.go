@@ -34,6 +34,10 @@ type Task struct {
 	Lease time.Duration
 	// Run does the work as of now.
 	Run func(ctx context.Context, now time.Time) error
+	// Wake, when set, says that work is waiting: the task runs at once
+	// instead of at its next turn (an agent's SMS should not wait half a
+	// minute in the outbox). Nil: only its period.
+	Wake <-chan struct{}
 }
 
 func (t Task) lease() time.Duration {
@@ -75,6 +79,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case <-tick.C:
+				case <-t.Wake:
 				}
 			}
 		})

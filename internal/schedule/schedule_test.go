@@ -90,3 +90,36 @@ func TestAbandonedClaimExpiresAndErrorsAreKept(t *testing.T) {
 		}
 	})
 }
+
+// A task with a wake-up runs as soon as it is woken, not at its next turn
+// an hour later.
+func TestWakeRunsATaskAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		runs := make(chan struct{}, 4)
+		wake := make(chan struct{}, 1)
+		task := schedule.Task{Name: "outbox", Every: time.Hour, Wake: wake, Run: func(context.Context, time.Time) error {
+			runs <- struct{}{}
+			return nil
+		}}
+		s := schedule.New(db, slog.New(slog.DiscardHandler), clocktest.Clock(), task)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		waitRun := func(what string) {
+			select {
+			case <-runs:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the task did not run %s", what)
+			}
+		}
+		waitRun("at start")
+		wake <- struct{}{}
+		waitRun("when woken")
+		select {
+		case <-runs:
+			t.Fatal("the task ran again without a wake-up or its period")
+		case <-time.After(50 * time.Millisecond):
+		}
+	})
+}

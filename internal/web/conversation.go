@@ -26,28 +26,31 @@ type conversationPageData struct {
 	Customer, CustomerURL   string
 	CustomerEmail           string
 	Subject, State, Channel string
-	Assignee, Team          string
-	Tags                    []string
-	Snoozed, SnoozeDefault  string
-	Awaiting                string
-	Breached                bool
-	Items                   []threadItemView
-	Earlier                 int
-	HasContact              bool
-	Topic, TopicSource      string
-	Topics                  []deskOption
-	Users, Teams            []deskOption
-	Orders                  []orderView
-	SavedReplies            []deskOption
-	Reply, ReplyError       string
-	Missing                 []string
-	Note, NoteError         string
-	Others                  []desk.Present
-	Unread                  int
-	HandleTime              string
-	CSRF                    string
-	UserID                  int64
-	Self                    string // this page's URL
+	// Chat: the conversation started in the widget, whose visitor's
+	// typing the page shows (chat-agent.js).
+	Chat                   bool
+	Assignee, Team         string
+	Tags                   []string
+	Snoozed, SnoozeDefault string
+	Awaiting               string
+	Breached               bool
+	Items                  []threadItemView
+	Earlier                int
+	HasContact             bool
+	Topic, TopicSource     string
+	Topics                 []deskOption
+	Users, Teams           []deskOption
+	Orders                 []orderView
+	SavedReplies           []deskOption
+	Reply, ReplyError      string
+	Missing                []string
+	Note, NoteError        string
+	Others                 []desk.Present
+	Unread                 int
+	HandleTime             string
+	CSRF                   string
+	UserID                 int64
+	Self                   string // this page's URL
 	// Since is when the page was drawn: live updates send what changed
 	// from then on.
 	Since int64
@@ -77,6 +80,7 @@ type messageView struct {
 type attachmentView struct {
 	URL, Name, Type, Size string
 	Kept                  bool
+	External              bool // a link to where the file is kept (MMS media, a call's recording)
 }
 
 type eventView struct {
@@ -157,7 +161,7 @@ func (s *Server) conversationData(ctx context.Context, sess *auth.Session, id in
 	}
 	when := func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04") }
 	d := conversationPageData{ID: id, Since: now.Unix(), Customer: c.Customer, CustomerURL: fmt.Sprintf("/customers/%d", c.CustomerID), CustomerEmail: c.CustomerEmail,
-		Subject: c.Subject, State: c.State, Channel: orDefault(inboxChannelNames[c.Channel], c.Channel), Assignee: c.Assignee, Team: c.Team, Tags: c.Tags,
+		Subject: c.Subject, State: c.State, Channel: orDefault(inboxChannelNames[c.Channel], c.Channel), Chat: c.Channel == "chat", Assignee: c.Assignee, Team: c.Team, Tags: c.Tags,
 		Earlier: c.Earlier, CSRF: sess.CSRF, UserID: sess.User.ID,
 		Reply: form.Reply, ReplyError: form.ReplyError, Missing: form.Missing, Note: form.Note, NoteError: form.NoteError}
 	if c.SnoozedUntil != nil && c.SnoozedUntil.After(now) {
@@ -192,7 +196,11 @@ func (s *Server) conversationData(ctx context.Context, sess *auth.Session, id in
 				mv.RawURL = rawMessageURL(m.ID)
 			}
 			for _, a := range m.Attachments {
-				mv.Attachments = append(mv.Attachments, attachmentView{URL: attachmentURL(a.ID), Name: orDefault(a.Name, "attachment"), Type: a.Type, Size: byteSize(a.Size), Kept: a.Kept})
+				av := attachmentView{URL: attachmentURL(a.ID), Name: orDefault(a.Name, "attachment"), Type: a.Type, Size: byteSize(a.Size), Kept: a.Kept}
+				if a.Link != "" {
+					av.URL, av.Size, av.External = a.Link, "link", true
+				}
+				mv.Attachments = append(mv.Attachments, av)
 			}
 			d.Items = append(d.Items, threadItemView{Message: mv})
 		case it.Event != nil:

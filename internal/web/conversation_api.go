@@ -89,7 +89,7 @@ func conversationJSON(d desk.ConversationDetail) apiConversation {
 			am.RawURL = rawMessageURL(m.ID)
 		}
 		for _, a := range m.Attachments {
-			am.Attachments = append(am.Attachments, apiAttachment{ID: a.ID, Name: a.Name, Type: a.Type, Size: a.Size, URL: attachmentURL(a.ID)})
+			am.Attachments = append(am.Attachments, apiAttachment{ID: a.ID, Name: a.Name, Type: a.Type, Size: a.Size, URL: orDefault(a.Link, attachmentURL(a.ID))})
 		}
 		out.Messages = append(out.Messages, am)
 	}

@@ -16,3 +16,6 @@ func TemplatesNeverExecuted() ([]string, error) {
 
 // AddressFailures is how many failed logins from one address block it.
 const AddressFailures = addressFailures
+
+// WebhookBurst is how many provider webhooks one address may send at once.
+const WebhookBurst = webhookBurst

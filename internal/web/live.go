@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/live"
 )
 
 // Live updates (docs/desk.md#live-updates): GET /inbox/events is a stream
@@ -17,7 +18,9 @@ import (
 // second which conversations changed (conversations.updated_at, which
 // every write of the desk stamps with the clock's now), so it sees the
 // writes of every process sharing one PostgreSQL, and sends their ids;
-// the inbox and the conversation page fetch again only what changed.
+// the inbox and the conversation page fetch again only what changed. A
+// message committed by this process (package live) makes every stream
+// poll at once, so a chat visitor's words reach the agent within moments.
 
 const (
 	livePoll = time.Second
@@ -27,6 +30,8 @@ const (
 	// liveKeepAlive is how often an idle stream says it is alive, so
 	// proxies do not close it.
 	liveKeepAlive = 20 * time.Second
+	// liveWakeGap is the least time between two polls a wake-up starts.
+	liveWakeGap = 100 * time.Millisecond
 	// liveMaxChanges bounds one poll; past it the page is told to fetch
 	// everything again.
 	liveMaxChanges = 500
@@ -65,16 +70,29 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, sess *auth.
 	watch := &liveWatch{seen: map[int64]liveMark{}, from: since}
 	tick := time.NewTicker(livePoll)
 	defer tick.Stop()
+	// A change committed by this process wakes the stream at once; the
+	// poll still runs every second for other processes' writes.
+	wake, unsubscribe := live.Conversations.SubscribeAll(1)
+	defer unsubscribe()
+	var lastPoll time.Time
 	quiet := 0
 	for {
+		woken := false
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-stop:
 			return nil
 		case <-tick.C:
+		case <-wake:
+			// A burst of changes (a bulk close) is read in one poll.
+			if s.Now().Sub(lastPoll) < liveWakeGap {
+				continue
+			}
+			woken = true
 		}
-		ev, err := watch.poll(r.Context(), s, s.Now())
+		lastPoll = s.Now()
+		ev, err := watch.poll(r.Context(), s, lastPoll)
 		if err != nil {
 			if r.Context().Err() == nil {
 				s.log.Warn("live updates: poll failed", "err", err)
@@ -89,6 +107,8 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, sess *auth.
 		case quiet*int(livePoll) >= int(liveKeepAlive):
 			_, err = fmt.Fprint(w, ": alive\n\n")
 			quiet = 0
+		case woken:
+			continue
 		default:
 			quiet++
 			continue

@@ -28,6 +28,15 @@ type bucket struct {
 	at     time.Time
 }
 
+// Providers' webhooks (Twilio, Shopify, a social bridge) share one limit
+// per source address: generous, since a bulk fulfilment or a campaign's
+// answers arrive as a burst from few addresses, and a refused delivery is
+// retried by the sender.
+const (
+	webhookPerSecond = 200
+	webhookBurst     = 400
+)
+
 // sourceKeys bounds the limiter's memory under a flood of addresses: past
 // it, full buckets (sources idle long enough to be back at their burst)
 // are forgotten.

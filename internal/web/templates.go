@@ -73,6 +73,9 @@ func (v *view) NavItems() []navItem {
 		items = append(items, []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"},
 			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}...)
 	}
+	if v.Session.User.Role == auth.RoleAdmin {
+		items = append(items, navItem{"webhooks", "Webhooks", "/settings/webhooks"})
+	}
 	return items
 }
 
