@@ -171,9 +171,10 @@ func (l login) describe(addr string) string {
 		agent = fmt.Sprintf("  agent:     %s / %s (agent %s: the inbox, http://%s/inbox)\n", l.agentEmail, l.agentPassword, demo.AgentName, addr)
 	}
 	return fmt.Sprintf(`  log in:    %s / %s (%s)
-%s  API token: %s (scopes ingest, read)
+%s  chat:      http://%s/settings/chat (as the %s: the widget to try, and its tag to install)
+  API token: %s (scopes ingest, read)
   try:       curl -s -H "Authorization: Bearer %s" "http://%s/api/v1/metrics?metric=cpo&grain=week&by=carrier"
-`, l.email, l.password, l.role, agent, l.token, l.token, addr)
+`, l.email, l.password, l.role, agent, addr, l.role, l.token, l.token, addr)
 }
 
 // demoEmail is the demo's login.

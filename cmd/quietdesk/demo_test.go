@@ -84,6 +84,9 @@ func TestDemoServesWithALogin(t *testing.T) {
 	addr := waitLog(t, lines, regexp.MustCompile(`serving the demo store on http://(\S+)`))
 	creds := regexp.MustCompile(`log in: +(\S+) / (\S+) \(admin\)`).FindStringSubmatch(waitLog(t, lines, regexp.MustCompile(`log in:`)))
 	agent := regexp.MustCompile(`agent: +(\S+) / (\S+) \(agent`).FindStringSubmatch(waitLog(t, lines, regexp.MustCompile(`agent:`)))
+	if chatPage := waitLog(t, lines, regexp.MustCompile(`chat: +(http://\S+/settings/chat)`)); chatPage != "http://"+addr+"/settings/chat" {
+		t.Errorf("the chat page printed is %q", chatPage)
+	}
 	token := waitLog(t, lines, regexp.MustCompile(`API token: (qd_\S+)`))
 
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/metrics?metric=orders&from=2026-01-01&to=2026-01-31", nil)

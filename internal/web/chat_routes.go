@@ -1,5 +1,7 @@
 package web
 
+import "quietdesk/internal/auth"
+
 // chatRoutes are the chat widget's (docs/chat.md): the script a brand's
 // page loads, and the widget's own protocol under /chat/, which pages on
 // the brand's origins (chat.origins) call cross-origin with a visitor
@@ -21,5 +23,6 @@ func (s *Server) chatRoutes() []route {
 		chat("POST /chat/seen", "chat seen", 5, 60, s.chatSeen, false),
 		chat("POST /chat/email", "chat email", 0.5, 10, s.chatEmail, false),
 		{"GET /chat/conversations/{id}/visitor", s.deskAccess(s.handle(s.chatVisitorState)), true},
+		{"GET /settings/chat", s.page([]string{auth.RoleAdmin}, s.chatSettings), true},
 	}
 }

@@ -74,7 +74,7 @@ func (v *view) NavItems() []navItem {
 			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}...)
 	}
 	if v.Session.User.Role == auth.RoleAdmin {
-		items = append(items, navItem{"webhooks", "Webhooks", "/settings/webhooks"})
+		items = append(items, navItem{"chat", "Chat widget", "/settings/chat"}, navItem{"webhooks", "Webhooks", "/settings/webhooks"})
 	}
 	return items
 }

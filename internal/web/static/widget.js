@@ -31,7 +31,7 @@
   var host = document.createElement('div');
   host.setAttribute('data-quietdesk-widget', '');
   var root = host.attachShadow({ mode: 'open' });
-  root.innerHTML = '<style>' +
+  var css = '' +
     ':host{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933}' +
     '*{box-sizing:border-box;font:inherit}' +
     '.launcher{width:56px;height:56px;border-radius:50%;border:0;background:#2563eb;color:#fff;font-size:24px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative}' +
@@ -54,7 +54,8 @@
     '.attach{background:#e4e7eb;color:#1f2933}.attach input{display:none}' +
     '.error{margin:0;padding:0 14px;color:#b91c1c;font-size:12px}' +
     '.ask{margin:0;padding:6px 14px 0;font-size:12px;color:#52606d}' +
-    '</style>' +
+    '';
+  var markup = '' +
     '<button class="launcher" type="button" aria-label="Chat with us" aria-expanded="false">\u{1F4AC}<span class="badge" hidden></span></button>' +
     '<section class="panel" role="dialog" aria-label="Chat" hidden>' +
     '<header><b>Chat</b><button class="close" type="button" aria-label="Close the chat">\u00D7</button></header>' +
@@ -70,6 +71,17 @@
     '<form class="compose" hidden><label class="attach" title="Attach an image or PDF">+<input type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"></label>' +
     '<textarea name="text" rows="2" placeholder="Write a message…" aria-label="Message"></textarea><button type="submit">Send</button></form>' +
     '</section>';
+  // A constructed style sheet is not inline style: pages whose content
+  // security policy forbids inline styles (the desk's own among them) still
+  // draw the widget as designed. Older browsers get a <style> element.
+  if (window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync && 'adoptedStyleSheets' in root) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = markup;
+  } else {
+    root.innerHTML = '<style>' + css + '</style>' + markup;
+  }
   function $(sel) { return root.querySelector(sel); }
   var launcher = $('.launcher'), panel = $('.panel'), log = $('.log'), compose = $('.compose'), text = $('textarea');
   var emailForm = $('.email'), ask = $('.ask'), person = $('.person'), errorLine = $('.error'), typingLine = $('.typing');
@@ -82,7 +94,10 @@
     if (json) { h['Content-Type'] = 'application/json'; }
     return h;
   }
-  function call(method, path, body) {
+  function call(method, path, body, waited) {
+    // A visitor quicker than their session (a message typed as the panel
+    // opens) waits for it, once, rather than being refused.
+    if (!visitor && !waited && path !== '/chat/session') { return start(true).then(function () { return call(method, path, body, true); }); }
     var json = body !== undefined && !(body instanceof FormData);
     return fetch(base + path, { method: method, headers: headers(json), body: json ? JSON.stringify(body) : body, mode: 'cors', credentials: 'omit' })
       .then(function (res) {
@@ -103,9 +118,12 @@
 
   // start opens the visitor's session; create: make a visitor when there
   // is none (only once the visitor opens the chat).
+  var starting = null; // the session being opened, which every caller shares
   function start(create) {
     if (!visitor && !create) { return Promise.resolve(); }
-    return call('POST', '/chat/session').then(function (s) {
+    if (starting) { return starting; }
+    var done = function () { starting = null; };
+    starting = call('POST', '/chat/session').then(function (s) {
       info = s;
       if (s.visitor) { visitor = s.visitor; keep(visitor); }
       $('.greeting').textContent = s.greeting;
@@ -115,6 +133,8 @@
       if (s.conversation) { talk(); }
       if (s.conversation || open()) { stream(); }
     });
+    starting.then(done, done);
+    return starting;
   }
 
   function open() { return !panel.hidden; }
