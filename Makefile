@@ -52,7 +52,10 @@ vet:
 # QUIETDESK_BENCH_STORE names an existing demo database to use instead), and
 # a live desk (BenchmarkLiveDesk: serve, dashboard reads with and without 10
 # contacts a second; QUIETDESK_BENCH_LIVE_ORDERS, QUIETDESK_BENCH_LIVE_SECONDS,
-# QUIETDESK_BENCH_BINARY to measure another build).
+# QUIETDESK_BENCH_BINARY to measure another build), and the channels
+# (BenchmarkChat: 500 chat visitors and 50 agents; BenchmarkTwilioWebhooks and
+# BenchmarkShopifyWebhooks: signed webhooks at 100 a second against an idle
+# baseline).
 # QUIETDESK_BENCH_ROWS, QUIETDESK_BENCH_API_ORDERS and
 # QUIETDESK_BENCH_DEMO_ORDERS change the sizes; PostgreSQL runs when
 # $$QUIETDESK_TEST_PG is set; the baseline needs the sqlite3 tool.
