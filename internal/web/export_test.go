@@ -1,5 +1,7 @@
 package web
 
+import "time"
+
 // Hooks for the external tests (package web_test), compiled only with them.
 
 func init() { trackTemplates = true }
@@ -19,3 +21,6 @@ const AddressFailures = addressFailures
 
 // WebhookBurst is how many provider webhooks one address may send at once.
 const WebhookBurst = webhookBurst
+
+// SetLivePoll makes the server's live streams poll every d.
+func SetLivePoll(s *Server, d time.Duration) { s.livePoll = d }

@@ -11,6 +11,7 @@ import (
 
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
+	"quietdesk/internal/web"
 )
 
 // TestInboxEventsStream opens the live stream as a browser does, sees a
@@ -92,4 +93,55 @@ func TestInboxEventsStream(t *testing.T) {
 		for range lines {
 		}
 	})
+}
+
+// A message recorded by this server wakes its open streams at once: with
+// polling all but off, both messages of a quick pair still reach the
+// agent, the second after the stream's short calm.
+func TestInboxEventsWakeOnCommit(t *testing.T) {
+	d := startDesk(t, storetest.Open(t, store.SQLite))
+	web.SetLivePoll(d.srv, time.Hour)
+	agent := d.visitor().login("agent@example.com")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/inbox/events?since=%d", d.url, now.Unix()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := agent.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "data: ") {
+				events <- l
+			}
+		}
+		close(events)
+	}()
+	wait := func(id int64) {
+		t.Helper()
+		want := fmt.Sprintf(`"ids":[%d]`, id)
+		for {
+			select {
+			case l, ok := <-events:
+				if !ok {
+					t.Fatalf("the stream ended before %s", want)
+				}
+				if strings.Contains(l, want) {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("no event with %s: the stream was not woken", want)
+			}
+		}
+	}
+	ann := d.message(obj{"customer_email": "ann@example.com", "body": "first"})
+	wait(ann)
+	bob := d.message(obj{"customer_email": "bob@example.com", "body": "second"})
+	wait(bob)
 }

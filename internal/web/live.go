@@ -68,13 +68,20 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, sess *auth.
 	}
 	stop := stopOnShutdown(r)
 	watch := &liveWatch{seen: map[int64]liveMark{}, from: since}
-	tick := time.NewTicker(livePoll)
+	every := s.livePoll
+	if every <= 0 {
+		every = livePoll
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	// A change committed by this process wakes the stream at once; the
-	// poll still runs every second for other processes' writes.
+	// poll still runs every second for other processes' writes. After a
+	// woken poll the stream listens again liveWakeGap later (real time,
+	// like the ticker's), so a burst of changes (a bulk close) is read in
+	// a poll or two, and its last change is not left for the next tick.
 	wake, unsubscribe := live.Conversations.SubscribeAll(1)
 	defer unsubscribe()
-	var lastPoll time.Time
+	listen, calm := wake, (<-chan time.Time)(nil)
 	quiet := 0
 	for {
 		woken := false
@@ -84,14 +91,14 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, sess *auth.
 		case <-stop:
 			return nil
 		case <-tick.C:
-		case <-wake:
-			// A burst of changes (a bulk close) is read in one poll.
-			if s.Now().Sub(lastPoll) < liveWakeGap {
-				continue
-			}
+		case <-calm:
+			listen, calm = wake, nil
+			continue
+		case <-listen:
 			woken = true
+			listen, calm = nil, time.After(liveWakeGap)
 		}
-		lastPoll = s.Now()
+		lastPoll := s.Now()
 		ev, err := watch.poll(r.Context(), s, lastPoll)
 		if err != nil {
 			if r.Context().Err() == nil {
@@ -104,7 +111,7 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, sess *auth.
 			data, _ := json.Marshal(ev)
 			_, err = fmt.Fprintf(w, "event: changed\ndata: %s\n\n", data)
 			quiet = 0
-		case quiet*int(livePoll) >= int(liveKeepAlive):
+		case time.Duration(quiet)*every >= liveKeepAlive:
 			_, err = fmt.Fprint(w, ": alive\n\n")
 			quiet = 0
 		case woken:

@@ -38,6 +38,10 @@ type Server struct {
 	// when every request comes through a proxy that sets both.
 	BehindProxy bool
 
+	// livePoll is how often a live stream polls the database; livePoll
+	// (a second) when zero.
+	livePoll time.Duration
+
 	pages       *templates
 	assets      *assets
 	logins      *loginLimiter // by account and address
