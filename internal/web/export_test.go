@@ -9,11 +9,16 @@ func init() { trackTemplates = true }
 // TemplatesNeverExecuted lists the templates no page drawn in this test
 // run reached.
 func TemplatesNeverExecuted() ([]string, error) {
-	ts, err := parseTemplates((&Server{}).templateFuncs())
+	funcs := (&Server{}).templateFuncs()
+	ts, err := parseTemplates(funcs)
 	if err != nil {
 		return nil, err
 	}
-	return ts.neverExecuted(), nil
+	help, err := parseHelpTemplates(funcs)
+	if err != nil {
+		return nil, err
+	}
+	return append(ts.neverExecuted(), help.neverExecuted()...), nil
 }
 
 // AddressFailures is how many failed logins from one address block it.

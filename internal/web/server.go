@@ -43,6 +43,7 @@ type Server struct {
 	livePoll time.Duration
 
 	pages       *templates
+	help        *templates // the public help centre's pages
 	assets      *assets
 	logins      *loginLimiter // by account and address
 	loginAddrs  *loginLimiter // by address
@@ -75,6 +76,9 @@ func New(db *store.DB, log *slog.Logger, now clock.Clock) *Server {
 	// a template that does not exist, is a bug, found here at start-up
 	// (and by every test) rather than when someone opens the page.
 	if s.pages, err = parseTemplates(s.templateFuncs()); err != nil {
+		panic(err)
+	}
+	if s.help, err = parseHelpTemplates(s.templateFuncs()); err != nil {
 		panic(err)
 	}
 	if s.assets.missing != "" {
@@ -160,6 +164,11 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.socialRoutes()...)
 	rs = append(rs, s.chatRoutes()...)
 	rs = append(rs, s.hooksRoutes()...)
+	rs = append(rs, s.helpRoutes()...)
+	rs = append(rs, s.kbSearchRoutes()...)
+	rs = append(rs, s.orderHelpRoutes()...)
+	rs = append(rs, s.kbEditRoutes()...)
+	rs = append(rs, s.selfServiceRoutes()...)
 	return rs
 }
 

@@ -21,14 +21,24 @@ import (
 // drawn in, and each other file is one page that defines "title" and
 // "content" (and whatever parts only it uses).
 //
-//go:embed templates/*.html
+// The public help centre is a site of its own, in the brand's colours and
+// without the app's navigation: its pages are in templates/help, drawn in
+// help/frame.html the same way.
+//
+//go:embed templates/*.html templates/help/*.html
 var templateFiles embed.FS
 
-const layoutFile = "layout.html"
+const (
+	layoutFile    = "layout.html"
+	helpFrameFile = "frame.html"
+	helpTemplates = "templates/help"
+	appTemplates  = "templates"
+)
 
 // templates holds each page, parsed with the layout.
 type templates struct {
 	pages map[string]*template.Template // by file name without .html
+	frame string                        // the layout file every page is drawn in
 	// defined lists every template of every file, as "file:name".
 	defined []string
 }
@@ -80,18 +90,29 @@ func (v *view) NavItems() []navItem {
 }
 
 func parseTemplates(funcs template.FuncMap) (*templates, error) {
-	layout, err := template.New(layoutFile).Funcs(funcs).ParseFS(templateFiles, "templates/"+layoutFile)
+	return parseTemplateSet(funcs, appTemplates, layoutFile)
+}
+
+// parseHelpTemplates parses the help centre's pages.
+func parseHelpTemplates(funcs template.FuncMap) (*templates, error) {
+	return parseTemplateSet(funcs, helpTemplates, helpFrameFile)
+}
+
+// parseTemplateSet parses the pages of dir, each with dir's frame file
+// (the layout every page of the set is drawn in).
+func parseTemplateSet(funcs template.FuncMap, dir, layoutFile string) (*templates, error) {
+	layout, err := template.New(layoutFile).Funcs(funcs).ParseFS(templateFiles, dir+"/"+layoutFile)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	files, err := fs.Glob(templateFiles, "templates/*.html")
+	files, err := fs.Glob(templateFiles, dir+"/*.html")
 	if err != nil {
 		return nil, err
 	}
-	ts := &templates{pages: map[string]*template.Template{}}
+	ts := &templates{pages: map[string]*template.Template{}, frame: layoutFile}
 	seen := map[string]bool{}
 	for _, f := range files {
-		name := strings.TrimPrefix(f, "templates/")
+		name := strings.TrimPrefix(f, dir+"/")
 		if name == layoutFile {
 			continue
 		}
@@ -160,20 +181,19 @@ func references(n parse.Node) []string {
 	return out
 }
 
-// render draws a page into a buffer first, so a template error becomes a
-// clean error response rather than half a page.
-func (s *Server) render(w http.ResponseWriter, status int, page string, v *view) error {
-	t, ok := s.pages.pages[page]
+// execute draws page of ts with data into a buffer first, so a template
+// error becomes a clean error response rather than half a page.
+func (ts *templates) execute(w http.ResponseWriter, status int, page string, data any) error {
+	t, ok := ts.pages[page]
 	if !ok {
 		return fmt.Errorf("no page template %q", page)
 	}
-	v.ChartsMissing = s.assets.missing
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, layoutFile, v); err != nil {
+	if err := t.ExecuteTemplate(&buf, ts.frame, data); err != nil {
 		return fmt.Errorf("draw page %s: %w", page, err)
 	}
 	if trackTemplates {
-		markExecuted(t)
+		markExecutedFrom(t, ts.frame)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
@@ -181,7 +201,12 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, v *view)
 	return err
 }
 
-func markExecuted(t *template.Template) { markExecutedFrom(t, layoutFile) }
+// render draws a page into a buffer first, so a template error becomes a
+// clean error response rather than half a page.
+func (s *Server) render(w http.ResponseWriter, status int, page string, v *view) error {
+	v.ChartsMissing = s.assets.missing
+	return s.pages.execute(w, status, page, v)
+}
 
 // markExecutedFrom records the templates that executing root reached, for
 // the test that every template is drawn by some page.

@@ -1,0 +1,6 @@
+package web
+
+// kbSearchRoutes lists the public knowledge-base search API.
+func (s *Server) kbSearchRoutes() []route {
+	return nil
+}
