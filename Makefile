@@ -12,7 +12,9 @@ build: assets
 
 # The web UI's third-party files (the chart library): installed from npm as
 # package-lock.json pins them, without running any package's scripts, and
-# copied where //go:embed picks them up. Never edited or committed.
+# copied where //go:embed picks them up. Never edited or committed. npm ci
+# also installs the development dependencies: axe-core, which the browser
+# tests run in Chromium to check the help centre's accessibility.
 VENDOR := internal/web/static/vendor
 UPLOT  := node_modules/uplot
 assets: $(VENDOR)/uPlot.iife.min.js $(VENDOR)/uPlot.min.css $(VENDOR)/uPlot.LICENSE

@@ -172,9 +172,10 @@ func (l login) describe(addr string) string {
 	}
 	return fmt.Sprintf(`  log in:    %s / %s (%s)
 %s  chat:      http://%s/settings/chat (as the %s: the widget to try, and its tag to install)
+  help:      http://%s/help (the public help centre, no login; self-service measured at /self-service)
   API token: %s (scopes ingest, read)
   try:       curl -s -H "Authorization: Bearer %s" "http://%s/api/v1/metrics?metric=cpo&grain=week&by=carrier"
-`, l.email, l.password, l.role, agent, addr, l.role, l.token, l.token, addr)
+`, l.email, l.password, l.role, agent, addr, l.role, addr, l.token, l.token, addr)
 }
 
 // demoEmail is the demo's login.

@@ -87,6 +87,9 @@ func TestDemoServesWithALogin(t *testing.T) {
 	if chatPage := waitLog(t, lines, regexp.MustCompile(`chat: +(http://\S+/settings/chat)`)); chatPage != "http://"+addr+"/settings/chat" {
 		t.Errorf("the chat page printed is %q", chatPage)
 	}
+	if help := waitLog(t, lines, regexp.MustCompile(`help: +(http://\S+/help) `)); help != "http://"+addr+"/help" {
+		t.Errorf("the help centre printed is %q", help)
+	}
 	token := waitLog(t, lines, regexp.MustCompile(`API token: (qd_\S+)`))
 
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/metrics?metric=orders&from=2026-01-01&to=2026-01-31", nil)

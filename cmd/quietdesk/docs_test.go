@@ -32,7 +32,7 @@ func TestDocsCitationsResolve(t *testing.T) {
 		}
 		anchors[filepath.Base(p)] = set
 	}
-	cite := regexp.MustCompile(`docs/([a-z]+\.md)(#[a-z0-9-]+)?`)
+	cite := regexp.MustCompile(`docs/([a-z-]+\.md)(#[a-z0-9-]+)?`)
 	checked := 0
 	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -17,6 +17,8 @@ func init() {
 		"add":    {name: "user add", usage: "--email EMAIL --role admin|analyst|agent [--password-stdin] [--db DSN]", run: runUserAdd},
 		"list":   {name: "user list", usage: "[--json] [--db DSN]", run: runUserList},
 		"passwd": {name: "user passwd", usage: "--email EMAIL [--password-stdin] [--db DSN]", run: runUserPasswd},
+		// kb_edit.go: who may edit the knowledge base.
+		"kb-editor": {name: "user kb-editor", usage: "EMAIL on|off [--db DSN]", run: runUserKBEditor},
 	}
 }
 
@@ -28,6 +30,7 @@ const userHelp = `Manages the people who log in to the web UI.
   quietdesk user add --email E --role R     adds a user and prints a generated password
   quietdesk user list                        lists users (never their passwords)
   quietdesk user passwd --email E            sets a new password and logs the user out everywhere
+  quietdesk user kb-editor EMAIL on|off      lets an agent edit the knowledge base, or stops it
 
 Roles: admin (everything), analyst (dashboards and the metrics API), agent
 (the desk). --password-stdin reads the password from the first line of

@@ -71,10 +71,10 @@ func LookupSession(ctx context.Context, db *store.DB, plain string, now time.Tim
 	}
 	var s Session
 	var created, seen, expires int64
-	row := db.QueryRow(ctx, `SELECT s.id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, u.role, u.name, u.created_at, u.password_changed_at
+	row := db.QueryRow(ctx, `SELECT s.id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, u.role, u.name, u.created_at, u.password_changed_at, u.kb_editor
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash(plain))
 	var uCreated, uChanged int64
-	err := row.Scan(&s.ID, &created, &seen, &expires, &s.User.ID, &s.User.Email, &s.User.Role, &s.User.Name, &uCreated, &uChanged)
+	err := row.Scan(&s.ID, &created, &seen, &expires, &s.User.ID, &s.User.Email, &s.User.Role, &s.User.Name, &uCreated, &uChanged, &s.User.KBEditor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errNoSession
 	}

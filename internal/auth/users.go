@@ -46,7 +46,9 @@ type User struct {
 	Role  string `json:"role"`
 	// Name is what customers see on replies; the email's local part until
 	// set.
-	Name              string    `json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
+	// KBEditor lets an agent edit the knowledge base (admins always may).
+	KBEditor          bool      `json:"kb_editor,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	PasswordChangedAt time.Time `json:"password_changed_at"`
 }

@@ -103,7 +103,8 @@ type Summary struct {
 }
 
 // bulkTables are the tables the bulk load writes.
-var bulkTables = []string{"customers", "customer_identities", "orders", "order_lines", "fulfillment_events", "returns", "contacts", "self_service_sessions"}
+var bulkTables = []string{"customers", "customer_identities", "orders", "order_lines", "fulfillment_events", "returns", "contacts", "self_service_sessions",
+	"self_service_shown", "kb_searches", "kb_feedback"}
 
 // markerKey is the store setting that records the demo in a database.
 const markerKey = "demo"
@@ -182,8 +183,13 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 		return sum, err
 	}
 
+	// The help centre's knowledge base before its sessions.
+	helpTopics, err := loadHelpCentre(ctx, db, opt.Now)
+	if err != nil {
+		return sum, fmt.Errorf("load the starter knowledge base: %w", err)
+	}
 	customers := commerce.NewCustomers(clock.Fixed(opt.Now))
-	var w writer = &bulkWriter{customers: customers, now: opt.Now}
+	var w writer = &bulkWriter{customers: customers, now: opt.Now, topics: helpTopics}
 	if opt.normal {
 		w = &normalWriter{env: &ingest.Env{Customers: customers, Now: clock.Fixed(opt.Now)}}
 	}

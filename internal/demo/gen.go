@@ -46,6 +46,9 @@ type gen struct {
 	nativeCustomers map[int64]bool
 	// svc draws the service imported contacts got (service), apart from r.
 	svc *rand.Rand
+	// kr draws the help centre's sessions (selfservice.go), apart from r.
+	kr     *rand.Rand
+	webSeq int64
 
 	stats Summary
 }
@@ -87,6 +90,7 @@ type chunk struct {
 	sessions     []kb.Session
 	sessionOrder []int32
 	sessionWho   []int64
+	web          []webSession // help-centre and chat sessions, told as events
 	ordersDone   int64
 }
 
@@ -427,8 +431,10 @@ func (g *gen) order(c *chunk, di int, at int64, channel string) {
 	}
 	c.orders = append(c.orders, o)
 	c.orderWho = append(c.orderWho, int64(cust))
+	contactsFrom := len(c.contacts)
 	g.contacts(c, idx, &o, &life, cust, first, mainCat, returning)
 	g.sessions(c, idx, &o, &life, int64(cust), ref, mainCat)
+	g.helpCentreFirst(c, contactsFrom)
 }
 
 // orderLife is when things happened to an order (Unix seconds; 0 = never),
@@ -983,7 +989,8 @@ func (g *gen) sessions(c *chunk, idx int32, o *commerce.Order, life *orderLife, 
 	for range poisson(r, rateArticle) {
 		a := pickArticle(r, mainCat)
 		at := life.placed - 3*day + r.Int64N(13*day)
-		add(at, "article", a.topic, a.slug, outcome(articleResolved), false, r.Float64() < 0.4)
+		out, known := outcome(articleResolved), r.Float64() < 0.4
+		g.helpCentreSession(c, at, a.slug, out, known, ref, who)
 	}
 }
 

@@ -50,7 +50,7 @@ func (w *normalWriter) chunk(ctx context.Context, tx *store.Tx, c *chunk) error 
 			return err
 		}
 	}
-	return nil
+	return w.writeWebSessions(ctx, tx, c)
 }
 
 func (w *normalWriter) finish(context.Context, *store.DB, func(done, total int64)) error { return nil }
@@ -80,6 +80,8 @@ type bulkWriter struct {
 	// flags, by customer id: contacts written (saturating at 2) in the low
 	// bits, and flagUnlinked when one of them waits for recency linking.
 	flags []uint8
+	// topics is each starter article's first topic, by slug and locale.
+	topics map[[2]string]string
 }
 
 const (
@@ -189,7 +191,10 @@ func (w *bulkWriter) chunk(ctx context.Context, tx *store.Tx, c *chunk) error {
 		}
 		rows = append(rows, kb.SessionRow(sids[i], &c.sessions[i], cids[i], oid))
 	}
-	return store.InsertRows(ctx, tx, "self_service_sessions", kb.SessionColumns(), rows, "")
+	if err := store.InsertRows(ctx, tx, "self_service_sessions", kb.SessionColumns(), rows, ""); err != nil {
+		return err
+	}
+	return w.writeWebSessions(ctx, tx, c)
 }
 
 // resolve returns the customer id of each record, as commerce's

@@ -89,12 +89,15 @@ func UpsertSessions(ctx context.Context, tx *store.Tx, customers *commerce.Custo
 	return counts, nil
 }
 
-// AnsweredTopics are the topics a help-centre article answered someone on
-// in [from, to): a resolved article session with that topic. A store with
-// none has an empty knowledge base, as far as its customers can tell.
-func AnsweredTopics(ctx context.Context, db *store.DB, from, to time.Time) (map[string]bool, error) {
+// AnsweredTopics are the topics the help centre answers in [from, to),
+// measured as of now (docs/self-service.md#faq-gaps): a topic is answered
+// when a published article lists it in its topics and its deflection over
+// the period is known and above zero (Measure), or when an imported
+// session (one another tool recorded) resolved with an article on it. The
+// second rule keeps stores whose help centre lives elsewhere working.
+func AnsweredTopics(ctx context.Context, db *store.DB, from, to, now time.Time) (map[string]bool, error) {
 	rows, err := db.Query(ctx, `SELECT DISTINCT topic FROM self_service_sessions WHERE kind = 'article' AND outcome = 'resolved' AND article <> ''
-		AND started_at >= ? AND started_at < ?`, from.Unix(), to.Unix())
+		AND external_id NOT LIKE 'web:%' AND started_at >= ? AND started_at < ?`, from.Unix(), to.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -107,5 +110,27 @@ func AnsweredTopics(ctx context.Context, db *store.DB, from, to time.Time) (map[
 		}
 		out[t] = true
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	m, err := Measure(ctx, db, MeasureOptions{From: from, To: to, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	deflects := map[string]bool{}
+	for _, a := range m.Articles {
+		deflects[a.Slug] = a.Verdict == VerdictDeflects
+	}
+	published, err := List(ctx, db, Filter{Published: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range published {
+		if deflects[a.Slug] {
+			for _, t := range a.Topics {
+				out[t] = true
+			}
+		}
+	}
+	return out, nil
 }

@@ -234,11 +234,17 @@ func TestTopicsPage(t *testing.T) {
 	admin := s.visitor().login("admin@example.com")
 	body := admin.page("/topics", http.StatusOK)
 	mustContain(t, body, "Topics, 2026-W47", `id="topics-chart" data-chart="`, `id="topic-where_is_my_order"`, "CPO part", "FAQ gaps", "Candidates from discovery")
-	// The demo's help centre answers where-is-my-order questions, so that
-	// topic is no gap; sizing has no article.
-	if gaps := between(body, `<section id="gaps">`, `</section>`); strings.Contains(gaps, "Where is my order") {
-		t.Errorf("where is my order is listed as a gap:\n%s", gaps)
+	// The demo's help centre answers where-is-my-order and sizing questions
+	// with published articles that measurably deflect, so those topics are
+	// no gaps; its late-parcel article is followed by contacts, so delivery
+	// delays remain one, with a link to write the article.
+	gaps := between(body, `<section id="gaps">`, `</section>`)
+	for _, answered := range []string{`data-topic="where_is_my_order"`, `data-topic="sizing"`} {
+		if strings.Contains(gaps, answered) {
+			t.Errorf("%s is listed as a gap:\n%s", answered, gaps)
+		}
 	}
+	mustContain(t, gaps, `<li data-topic="delivery_delay">`, `<a href="/kb/new?topic=delivery_delay&amp;title=`)
 	r := admin.post("/topics/discover", url.Values{"csrf": {admin.csrf(admin.get("/topics"))}, "from": {"2026-10-26"}, "to": {"2026-11-22"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("discover: %d %s", r.status, r.body)

@@ -80,11 +80,14 @@ func (v *view) NavItems() []navItem {
 		items = append(items, navItem{"inbox", "Inbox", "/inbox"}, navItem{"customers", "Customers", "/customers"})
 	}
 	if v.Session.User.SeesDashboards() {
-		items = append(items, []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"},
+		items = append(items, []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"}, {"self-service", "Self-service", "/self-service"},
 			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}...)
 	}
+	if v.Session.User.EditsKB() {
+		items = append(items, navItem{"kb", "Knowledge base", "/kb"})
+	}
 	if v.Session.User.Role == auth.RoleAdmin {
-		items = append(items, navItem{"chat", "Chat widget", "/settings/chat"}, navItem{"webhooks", "Webhooks", "/settings/webhooks"})
+		items = append(items, navItem{"chat", "Chat widget", "/settings/chat"}, navItem{"webhooks", "Webhooks", "/settings/webhooks"}, navItem{"returns", "Returns policy", "/settings/returns"})
 	}
 	return items
 }

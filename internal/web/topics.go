@@ -200,14 +200,15 @@ func at(v []*float64, i int) float64 {
 
 func fixed(v float64, digits int) string { return strconv.FormatFloat(v, 'f', digits, 64) }
 
-// topicFacts reads the topics' names and which topics a help-centre
-// article answered someone on in the last 90 days: with none, every
-// frequent topic is a gap.
+// topicFacts reads the topics' names and which topics the help centre
+// answered in the last 90 days (kb.AnsweredTopics: a published article on
+// the topic that measurably deflects): with none, every frequent topic is a
+// gap.
 func (s *Server) topicFacts(ctx context.Context, week decide.Week) (names map[string]string, articles map[string]bool, err error) {
 	if names, err = s.topicNames(ctx); err != nil {
 		return nil, nil, err
 	}
-	articles, err = kb.AnsweredTopics(ctx, s.db, week.End().Add(-90*24*time.Hour), week.End())
+	articles, err = kb.AnsweredTopics(ctx, s.db, week.End().Add(-90*24*time.Hour), week.End(), s.Now())
 	return names, articles, err
 }
 

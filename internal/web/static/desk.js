@@ -380,6 +380,97 @@
     }
   }
 
+  // Articles as saved replies (docs/knowledge-base.md#saved-replies): a
+  // picker beside the composer lists the knowledge base's published
+  // articles, searched by what is typed; choosing one inserts its text for
+  // this channel, filled like a saved reply, and shows its internal note
+  // to the agent only. Built here, so the page without script is unchanged.
+  async function getJSON(path) {
+    const res = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      throw new Error((data.error && data.error.message) || ('HTTP ' + res.status));
+    }
+    return data;
+  }
+  function wireArticles() {
+    const before = document.getElementById('note-form');
+    if (!before || document.getElementById('kb-replies')) {
+      return;
+    }
+    const base = '/api/v1/conversations/' + conversationID + '/articles';
+    const box = document.createElement('div');
+    box.className = 'inline saved-replies';
+    box.id = 'kb-replies';
+    const search = document.createElement('input');
+    search.type = 'search';
+    search.id = 'kb-search';
+    search.placeholder = 'Search articles';
+    search.setAttribute('aria-label', 'Search knowledge-base articles');
+    const label = document.createElement('label');
+    label.textContent = 'Article ';
+    const select = document.createElement('select');
+    select.id = 'kb-article';
+    label.appendChild(select);
+    const insert = document.createElement('button');
+    insert.type = 'button';
+    insert.id = 'kb-insert';
+    insert.textContent = 'Insert';
+    const note = document.createElement('p');
+    note.id = 'kb-internal';
+    note.className = 'hint';
+    note.hidden = true;
+    box.append(search, ' ', label, ' ', insert, note);
+    before.parentNode.insertBefore(box, before);
+
+    async function list(q) {
+      try {
+        const out = await getJSON(base + (q ? '?q=' + encodeURIComponent(q) : ''));
+        const blank = document.createElement('option');
+        blank.value = '';
+        blank.textContent = out.articles.length ? '—' : 'no article found';
+        select.replaceChildren(blank);
+        out.articles.forEach((a) => {
+          const o = document.createElement('option');
+          o.value = a.slug;
+          o.textContent = a.title + (a.locale !== out.locale ? ' (' + a.locale + ')' : '');
+          select.appendChild(o);
+        });
+        box.dataset.loaded = q || '*';
+      } catch (e) {
+        notice(e.message);
+      }
+    }
+    async function insertArticle() {
+      const composer = document.getElementById('composer');
+      const missing = document.getElementById('fill-missing');
+      if (!composer || !select.value) {
+        return;
+      }
+      try {
+        const out = await getJSON(base + '/' + encodeURIComponent(select.value));
+        composer.value = composer.value.trim() ? composer.value.replace(/\s*$/, '\n\n') + out.text : out.text;
+        if (missing) {
+          missing.textContent = out.missing.length ? 'No value for: ' + out.missing.join(', ') + '. Write it in before sending.' : '';
+        }
+        note.textContent = out.internal ? 'Note for agents: ' + out.internal : '';
+        note.hidden = !out.internal;
+        composer.focus();
+        lastTyping = Date.now();
+      } catch (e) {
+        notice(e.message);
+      }
+    }
+    let searching = null;
+    search.addEventListener('input', () => {
+      clearTimeout(searching);
+      searching = setTimeout(() => list(search.value.trim()), 200);
+    });
+    select.addEventListener('change', insertArticle);
+    insert.addEventListener('click', insertArticle);
+    list('');
+  }
+
   function conversationKey(ev) {
     const focusOn = (id) => {
       const el = document.getElementById(id);
@@ -515,6 +606,7 @@
   wire();
   listen();
   if (page === 'conversation') {
+    wireArticles();
     beat();
     setInterval(beat, beatEvery);
     // A hidden page pauses the count at once; a page shown again starts it.

@@ -54,6 +54,7 @@
     '.attach{background:#e4e7eb;color:#1f2933}.attach input{display:none}' +
     '.error{margin:0;padding:0 14px;color:#b91c1c;font-size:12px}' +
     '.ask{margin:0;padding:6px 14px 0;font-size:12px;color:#52606d}' +
+    '.tip{display:block;margin:4px 14px;padding:6px 8px;border:1px solid #cbd2d9;border-radius:8px;color:#1d4ed8;text-decoration:none}.tip span{display:block;max-height:3em;overflow:hidden;color:#52606d;font-size:12px}' +
     '';
   var markup = '' +
     '<button class="launcher" type="button" aria-label="Chat with us" aria-expanded="false">\u{1F4AC}<span class="badge" hidden></span></button>' +
@@ -86,6 +87,52 @@
   var launcher = $('.launcher'), panel = $('.panel'), log = $('.log'), compose = $('.compose'), text = $('textarea');
   var emailForm = $('.email'), ask = $('.ask'), person = $('.person'), errorLine = $('.error'), typingLine = $('.typing');
   document.body.appendChild(host);
+
+  // Self-service (docs/help-centre.md#chat-suggestions): before the
+  // visitor's first message, the help centre's answers for what they type,
+  // each opening the article in a new tab. What was shown, opened and
+  // whether they still asked a person is reported on a session kept for
+  // the tab, so the desk counts the contacts the answers prevent.
+  var tips = $('[data-slot="suggestions"]'), lang = (document.documentElement.lang || 'en').split('-')[0].toLowerCase();
+  var tipTimer = 0, tipAsked = '', tipShown = [];
+  function ssid() {
+    var s = '';
+    try { s = sessionStorage.getItem('quietdesk.ss') || ''; } catch (e) { s = memory.ss || ''; }
+    if (!s) { s = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(12)), function (b) { return (b + 256).toString(16).slice(1); }).join(''); memory.ss = s; try { sessionStorage.setItem('quietdesk.ss', s); } catch (e) { /* private mode */ } }
+    return s;
+  }
+  function report(e) {
+    e.session = ssid(); e.channel = 'chat'; e.locale = lang;
+    fetch(base + '/api/v1/self-service/events', { method: 'POST', headers: headers(true), body: JSON.stringify(e), mode: 'cors', credentials: 'omit', keepalive: true }).catch(function () {});
+  }
+  function suggest() {
+    var q = text.value.trim().slice(0, 500);
+    if (q.length < 4 || q === tipAsked || Object.keys(shown).length) { return; }
+    tipAsked = q;
+    fetch(base + '/api/v1/kb/search?limit=3&locale=' + lang + '&q=' + encodeURIComponent(q), { mode: 'cors', credentials: 'omit' })
+      .then(function (res) { return res.ok ? res.json() : {}; })
+      .then(function (d) {
+        if (q !== tipAsked) { return; }
+        var found = (d.results || []).slice(0, 3);
+        tips.textContent = '';
+        found.forEach(function (r) {
+          var a = document.createElement('a'), p = document.createElement('span');
+          a.className = 'tip';
+          a.href = base + '/help/' + lang + '/articles/' + encodeURIComponent(r.slug);
+          a.target = '_blank';
+          a.rel = 'noopener';
+          a.textContent = r.title;
+          p.textContent = r.snippet || '';
+          a.appendChild(p);
+          a.addEventListener('click', function () { report({ type: 'view', slug: r.slug }); });
+          tips.appendChild(a);
+        });
+        if (found.length) {
+          tipShown = found.map(function (r) { return r.slug; });
+          report({ type: 'search', query: q, shown: tipShown });
+        }
+      }).catch(function () {});
+  }
 
   function headers(json) {
     var h = {};
@@ -256,6 +303,7 @@
       el.className = 'msg mine';
       el.setAttribute('data-id', r.id);
       if (shown[r.id]) { el.remove(); } else { shown[r.id] = true; }
+      if (tipShown.length) { report({ type: 'escalate', conversation_id: r.conversation_id }); tipShown = []; tips.textContent = ''; }
       askEmail();
       stream();
     }).catch(function (err) { el.className = 'msg mine failed'; fail(err); });
@@ -275,6 +323,8 @@
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); compose.requestSubmit(); }
   });
   text.addEventListener('input', function () {
+    clearTimeout(tipTimer);
+    tipTimer = setTimeout(suggest, 400);
     // Agents see "visitor is typing"; once every few seconds is enough.
     if (Date.now() - lastTyping > 3000 && info && Object.keys(shown).length) {
       lastTyping = Date.now();
