@@ -22,6 +22,7 @@ import (
 
 	"quietdesk/internal/actions"
 	"quietdesk/internal/commerce"
+	"quietdesk/internal/kb"
 	"quietdesk/internal/costs"
 	"quietdesk/internal/ingest"
 	"quietdesk/internal/store"
@@ -178,6 +179,12 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	// The brand sells in euros: its store's one currency.
 	if err := db.SetSetting(ctx, commerce.CurrencySetting, Currency); err != nil {
 		return sum, err
+	}
+	// The help centre speaks for the brand, in its two languages.
+	for k, v := range map[string]string{kb.SettingHelpName: BrandName, kb.SettingHelpLocales: "en,fr"} {
+		if err := db.SetSetting(ctx, k, v); err != nil {
+			return sum, err
+		}
 	}
 	if err := mark(ctx, db, sum); err != nil {
 		return sum, err

@@ -28,6 +28,6 @@ func TestChatSettingsPage(t *testing.T) {
 		page := s.visitor().login("admin@example.com").page("/settings/chat", 200)
 		mustContain(t, page, `&lt;script src=&#34;https://desk.brand.example/widget.js&#34; data-quietdesk async&gt;&lt;/script&gt;`,
 			`<code>https://shop.brand.example</code>`, `off: every visitor is anonymous`, `open now`,
-			`Hello &lt;img src=x onerror=alert(1)&gt;`, `<script src="/widget.js" data-quietdesk async></script>`, `href="/settings/chat"`)
+			`Hello &lt;img src=x onerror=alert(1)&gt;`, `<script src="/widget.js" data-quietdesk async></script>`, `href="/settings" aria-current="page">Settings</a>`)
 	})
 }

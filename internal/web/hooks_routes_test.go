@@ -139,7 +139,7 @@ func TestWebhooksPage(t *testing.T) {
 		}
 		v := s.visitor().login("admin@example.com")
 		page := v.page("/settings/webhooks", 200)
-		mustContain(t, page, `id="no-webhooks"`, `href="/settings/webhooks"`, `value="message.created" checked`)
+		mustContain(t, page, `id="no-webhooks"`, `href="/settings" aria-current="page">Settings</a>`, `value="message.created" checked`)
 
 		// A mistake keeps what was typed and says what is wrong.
 		r := v.post("/settings/webhooks", url.Values{"csrf": {v.csrf(v.get("/settings/webhooks"))}, "url": {`ftp://x"><b>`}, "events": {"message.created"}})

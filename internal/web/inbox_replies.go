@@ -47,7 +47,7 @@ func (s *Server) drawSavedReplies(w http.ResponseWriter, r *http.Request, sess *
 		return err
 	}
 	d := savedRepliesData{Replies: list, Variables: desk.ReplyVariables(), CSRF: sess.CSRF, Form: form, Errors: errs}
-	return s.render(w, status, "inbox_replies", &view{Title: "Saved replies", Session: sess, Nav: "inbox", Data: d})
+	return s.render(w, status, "inbox_replies", &view{Title: "Saved replies", Session: sess, Nav: "saved-replies", Data: d})
 }
 
 // saveReplyForm answers POST /saved-replies (id for a change, name, body).

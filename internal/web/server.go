@@ -152,6 +152,7 @@ func (s *Server) routes() []route {
 	}
 	// The desk's routes, by capability: a customer's timeline and profile,
 	// the inbox and conversations, and mail.
+	rs = append(rs, route{"GET /settings", s.page(admins, s.settingsIndex), true})
 	rs = append(rs, s.customerRoutes()...)
 	rs = append(rs, s.inboxRoutes()...)
 	rs = append(rs, s.mailRoutes()...)

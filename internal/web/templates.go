@@ -87,9 +87,29 @@ func (v *view) NavItems() []navItem {
 		items = append(items, navItem{"kb", "Knowledge base", "/kb"})
 	}
 	if v.Session.User.Role == auth.RoleAdmin {
-		items = append(items, navItem{"chat", "Chat widget", "/settings/chat"}, navItem{"webhooks", "Webhooks", "/settings/webhooks"}, navItem{"returns", "Returns policy", "/settings/returns"})
+		items = append(items, navItem{"settings", "Settings", "/settings"})
 	}
 	return items
+}
+
+// settingsPages are the admins' settings pages, listed on /settings; the
+// navigation shows them as one item, highlighted on each of them.
+var settingsPages = []struct{ Key, Label, URL, About string }{
+	{"chat", "Chat widget", "/settings/chat", "the tag to install on the shop, its settings, and the widget to try"},
+	{"webhooks", "Webhooks", "/settings/webhooks", "addresses that receive conversations and messages as they happen, and their delivery log"},
+	{"returns", "Returns policy", "/settings/returns", "the window, conditions and exclusions self-service return requests are checked against"},
+	{"saved-replies", "Saved replies", "/saved-replies", "texts agents reuse, with the conversation's variables filled in"},
+}
+
+// NavKey is the navigation item a page highlights: a settings page
+// highlights Settings.
+func (v *view) NavKey() string {
+	for _, p := range settingsPages {
+		if p.Key == v.Nav {
+			return "settings"
+		}
+	}
+	return v.Nav
 }
 
 func parseTemplates(funcs template.FuncMap) (*templates, error) {
