@@ -57,12 +57,16 @@ vet:
 # QUIETDESK_BENCH_BINARY to measure another build), and the channels
 # (BenchmarkChat: 500 chat visitors and 50 agents; BenchmarkTwilioWebhooks and
 # BenchmarkShopifyWebhooks: signed webhooks at 100 a second against an idle
-# baseline).
+# baseline), and self-service (BenchmarkSearch: 5,000 articles in 5
+# languages against a whole-word baseline; BenchmarkHelpArticle: the help
+# centre's article pages at 200 requests a second against /healthz).
 # QUIETDESK_BENCH_ROWS, QUIETDESK_BENCH_API_ORDERS and
 # QUIETDESK_BENCH_DEMO_ORDERS change the sizes; PostgreSQL runs when
 # $$QUIETDESK_TEST_PG is set; the baseline needs the sqlite3 tool.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/bench/
+	$(GO) test -run '^$$' -bench 'BenchmarkSearch$$' -benchtime 1x ./internal/kb/
+	$(GO) test -run '^$$' -bench 'BenchmarkHelpArticle$$' -benchtime 1x ./internal/web/
 
 clean:
 	rm -rf bin node_modules $(VENDOR)/uPlot.*
