@@ -12,7 +12,7 @@ import (
 // The knowledge base's commands (docs/knowledge-base.md). Other files add
 // their actions to kbActions in their own init.
 func init() {
-	register(&command{name: "kb", summary: "knowledge base: import and export articles, list them", usage: "import|export|list …", run: runKB})
+	register(&command{name: "kb", summary: "knowledge base: articles, their versions, search, synonyms and the self-service report", usage: "import|export|list|history|rollback|publish|unpublish|search|synonyms|eval|report …", run: runKB})
 	kbActions["import"] = &command{name: "kb import", usage: "DIR [--db DSN]", run: runKBImport}
 	kbActions["export"] = &command{name: "kb export", usage: "DIR [--db DSN]", run: runKBExport}
 	kbActions["list"] = &command{name: "kb list", usage: "[--locale L] [--db DSN]", run: runKBList}
@@ -23,9 +23,17 @@ var kbActions = map[string]*command{}
 const kbHelp = `The knowledge base behind the help centre, the chat widget's suggestions
 and agents' saved replies (docs/knowledge-base.md).
 
-  quietdesk kb import DIR   loads Markdown article files (front matter: title, locale, category, slug, synonyms, topics)
-  quietdesk kb export DIR   writes every article back as DIR/LOCALE/SLUG.md
-  quietdesk kb list         lists the articles`
+  quietdesk kb import DIR          loads Markdown article files (front matter: title, locale, category, slug, synonyms, topics)
+  quietdesk kb export DIR          writes every article back as DIR/LOCALE/SLUG.md
+  quietdesk kb list                lists the articles
+  quietdesk kb history SLUG        an article's versions; kb rollback restores one
+  quietdesk kb publish SLUG        publishes a draft; kb unpublish takes it back
+  quietdesk kb search "TEXT"       searches as customers do (docs/search.md)
+  quietdesk kb synonyms            the words searches treat as the same
+  quietdesk kb eval                recall@3 and MRR of a set of questions
+  quietdesk kb report              self-service measured: deflection per article, failing articles, searches with no result
+
+quietdesk kb ACTION --help explains each.`
 
 func runKB(ctx context.Context, a *app, args []string) error {
 	return a.dispatch(ctx, "kb", kbActions, kbHelp, args)
