@@ -66,6 +66,17 @@ func TestKBEditCommands(t *testing.T) {
 		if n := count(t, dsn, `SELECT COUNT(*) FROM users WHERE kb_editor`); n != 1 {
 			t.Errorf("%d editors, want 1", n)
 		}
+		list := mustRun(t, "user", "list", "--db", dsn).stdout
+		for _, want := range []string{"EDITS KB", "dana@brand.example  agent", "ann@brand.example"} {
+			if !strings.Contains(list, want) {
+				t.Errorf("user list lacks %q:\n%s", want, list)
+			}
+		}
+		for _, line := range strings.Split(list, "\n") {
+			if strings.Contains(line, "@") && strings.HasSuffix(strings.TrimSpace(line), "yes") != strings.Contains(line, "dana@") {
+				t.Errorf("user list says the wrong thing of who edits the knowledge base: %q", line)
+			}
+		}
 		mustRun(t, "user", "kb-editor", "dana@brand.example", "off", "--db", dsn)
 		if n := count(t, dsn, `SELECT COUNT(*) FROM users WHERE kb_editor`); n != 0 {
 			t.Errorf("%d editors after off, want 0", n)

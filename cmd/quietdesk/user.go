@@ -116,7 +116,7 @@ func (a *app) password(fromStdin bool) (password string, generated bool, err err
 }
 
 func runUserList(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags(userActions["list"], "Lists users: id, email, role, when added and when their password last changed.")
+	fs, dsn := a.flags(userActions["list"], "Lists users: id, email, role, when added, when their password last changed, and\nwhether they edit the knowledge base (admins always do).")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseNone(fs, args); err != nil {
 		return err
@@ -130,7 +130,11 @@ func runUserList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printList(a, *asJSON, list, "ID\tEMAIL\tROLE\tADDED\tPASSWORD CHANGED", func(u auth.User) string {
-		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", u.ID, u.Email, u.Role, stamp(&u.CreatedAt), stamp(&u.PasswordChangedAt))
+	return printList(a, *asJSON, list, "ID\tEMAIL\tROLE\tADDED\tPASSWORD CHANGED\tEDITS KB", func(u auth.User) string {
+		edits := "no"
+		if u.EditsKB() {
+			edits = "yes"
+		}
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", u.ID, u.Email, u.Role, stamp(&u.CreatedAt), stamp(&u.PasswordChangedAt), edits)
 	})
 }

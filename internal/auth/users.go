@@ -220,12 +220,12 @@ func checkPassword(password string) domain.Problems {
 	return p
 }
 
-const userColumns = `id, email, role, name, created_at, password_changed_at`
+const userColumns = `id, email, role, name, created_at, password_changed_at, kb_editor`
 
 func scanUser(row interface{ Scan(...any) error }, more ...any) (User, error) {
 	var u User
 	var created, changed int64
-	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.Name, &created, &changed}, more...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.Name, &created, &changed, &u.KBEditor}, more...)...); err != nil {
 		return u, err
 	}
 	u.CreatedAt = time.Unix(created, 0)
