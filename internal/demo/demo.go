@@ -22,9 +22,9 @@ import (
 
 	"quietdesk/internal/actions"
 	"quietdesk/internal/commerce"
-	"quietdesk/internal/kb"
 	"quietdesk/internal/costs"
 	"quietdesk/internal/ingest"
+	"quietdesk/internal/kb"
 	"quietdesk/internal/store"
 )
 

@@ -170,6 +170,9 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.orderHelpRoutes()...)
 	rs = append(rs, s.kbEditRoutes()...)
 	rs = append(rs, s.selfServiceRoutes()...)
+	rs = append(rs, s.proactiveRoutes()...)
+	rs = append(rs, s.proactiveReportRoutes()...)
+	rs = append(rs, s.proactiveCampaignRoutes()...)
 	return rs
 }
 
