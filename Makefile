@@ -60,6 +60,7 @@ vet:
 # baseline), and self-service (BenchmarkSearch: 5,000 articles in 5
 # languages against a whole-word baseline; BenchmarkHelpArticle: the help
 # centre's article pages at 200 requests a second against /healthz).
+# BenchmarkProactive: fulfillment events at 200/s for 30 s to queued notices (QUIETDESK_BENCH_PROACTIVE_ORDERS).
 # QUIETDESK_BENCH_ROWS, QUIETDESK_BENCH_API_ORDERS and
 # QUIETDESK_BENCH_DEMO_ORDERS change the sizes; PostgreSQL runs when
 # $$QUIETDESK_TEST_PG is set; the baseline needs the sqlite3 tool.

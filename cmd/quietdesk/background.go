@@ -11,6 +11,7 @@ import (
 	"quietdesk/internal/mail"
 	"quietdesk/internal/metrics"
 	"quietdesk/internal/notify"
+	"quietdesk/internal/proactive"
 	"quietdesk/internal/reviewday"
 	"quietdesk/internal/schedule"
 	"quietdesk/internal/store"
@@ -55,6 +56,15 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 		// (docs/chat.md#unseen-replies); the outbox task sends them.
 		schedule.Task{Name: "chat-unseen", Every: 30 * time.Second, Run: func(ctx context.Context, now time.Time) error {
 			_, err := chat.MailUnseen(ctx, db, now)
+			return err
+		}},
+		// Proactive notices (docs/proactive.md#sending): decide, then
+		// send what is due; woken at once by stored fulfillment events.
+		schedule.Task{Name: "proactive", Every: time.Minute, Wake: proactive.Woken(), Run: func(ctx context.Context, now time.Time) error {
+			if _, err := proactive.Evaluate(ctx, db, now); err != nil {
+				return err
+			}
+			_, err := proactive.SendDue(ctx, db, now)
 			return err
 		}},
 		schedule.Task{Name: "retrain", Every: retrainEvery, Lease: 2 * time.Hour, Run: func(ctx context.Context, now time.Time) error {

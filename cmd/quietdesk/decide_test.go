@@ -159,7 +159,7 @@ func TestTasksCommand(t *testing.T) {
 		LastFinished *string `json:"last_finished_at"`
 		LastError    string  `json:"last_error"`
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, "tasks", "--json", "--db", db).stdout), &list); err != nil || len(list) != 6 {
+	if err := json.Unmarshal([]byte(mustRun(t, "tasks", "--json", "--db", db).stdout), &list); err != nil || len(list) != 7 {
 		t.Fatalf("tasks --json: %v %+v", err, list)
 	}
 	for _, st := range list {

@@ -329,7 +329,9 @@ func UpsertLines(ctx context.Context, tx *store.Tx, lines []OrderLine) (store.Co
 }
 
 // FulfillmentKinds are the order events proactive rules and the timeline read.
-var FulfillmentKinds = []string{"fulfilled", "shipped", "delivered", "delayed", "exception"}
+// backordered: an item is out of stock after the order was placed;
+// partial: part of the order shipped, the rest follows.
+var FulfillmentKinds = []string{"fulfilled", "shipped", "delivered", "delayed", "exception", "backordered", "partial"}
 
 // FulfillmentEvent is one thing that happened to an order's shipment.
 type FulfillmentEvent struct {

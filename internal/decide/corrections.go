@@ -164,6 +164,9 @@ func (d *Decider) AddCorrection(ctx context.Context, c Correction, opt AddOption
 		c.Impact = "medium"
 	}
 	p := c.Validate()
+	if err := d.checkLever(ctx, c, &p); err != nil {
+		return c, err
+	}
 	if len(p) == 0 && c.Scope.Dimension != "" {
 		if err := d.checkScope(ctx, c, &p); err != nil {
 			return c, err

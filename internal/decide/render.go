@@ -59,12 +59,16 @@ func (r WeeklyReview) Markdown() string {
 		}
 		n++
 	}
+	for _, c := range ch.ProactiveRules {
+		p("- %s.\n", c.Sentence())
+		n++
+	}
 	for _, c := range ch.Proactive {
 		p("- Proactive notices: %d × \"%s\".\n", c.Notices, c.Subject)
 		n++
 	}
 	if n == 0 {
-		p("Nothing: no correction started or ended, no guardrail edited, no topic spiking, no proactive campaign.\n")
+		p("Nothing: no correction started or ended, no guardrail edited, no topic spiking, no proactive rule switched, no proactive campaign.\n")
 	}
 
 	p("\n## 2. Which metric moved meaningfully?\n\n")
@@ -181,6 +185,24 @@ func alertFigure(a Alert) string {
 		op = ">"
 	}
 	return fmt.Sprintf("%s %s %s", num(*a.Value), op, num(*a.Threshold))
+}
+
+// Sentence tells a proactive rule's change for the review: "Proactive
+// rule late_shipment switched on by ann on 2026-11-24", "Campaign
+// parcelnow-nov sent by ann on 2026-11-25: 120 orders, 108 scheduled, 12
+// held out".
+func (c RuleChange) Sentence() string {
+	by := ""
+	if c.By != "" {
+		by = " by " + c.By
+	}
+	switch c.Change {
+	case "campaign_sent":
+		return fmt.Sprintf("Campaign %s sent%s on %s: %d orders, %d scheduled, %d held out", c.Rule, by, c.At, c.Orders, c.Scheduled, c.HeldOut)
+	case "enabled":
+		return fmt.Sprintf("Proactive rule %s switched on%s on %s", c.Rule, by, c.At)
+	}
+	return fmt.Sprintf("Proactive rule %s switched off%s on %s", c.Rule, by, c.At)
 }
 
 //go:embed review.html

@@ -2,11 +2,13 @@ package decide
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
@@ -41,7 +43,26 @@ type Changed struct {
 	CorrectionsEnded    []Correction `json:"corrections_ended"`
 	GuardrailsEdited    []Change     `json:"guardrails_edited"`
 	Topics              []TopicMove  `json:"topics"`
-	Proactive           []Campaign   `json:"proactive"`
+	// Proactive is the proactive notices that went out, by subject: what
+	// customers received.
+	Proactive []Campaign `json:"proactive"`
+	// ProactiveRules is what was decided: proactive rules switched on or
+	// off, and campaigns sent with their counts (docs/proactive.md).
+	ProactiveRules []RuleChange `json:"proactive_rules"`
+}
+
+// RuleChange is a proactive rule switched on or off, or a campaign sent.
+type RuleChange struct {
+	Rule   string `json:"rule"`
+	Kind   string `json:"kind"`
+	Change string `json:"change"` // enabled, disabled or campaign_sent
+	By     string `json:"by"`
+	At     string `json:"at"` // YYYY-MM-DD in the store's time zone
+	// A campaign's orders: its cohort, those scheduled a notice, those
+	// held out.
+	Orders    int `json:"orders,omitempty"`
+	Scheduled int `json:"scheduled,omitempty"`
+	HeldOut   int `json:"held_out,omitempty"`
 }
 
 // TopicMove is a topic that is new this week or spiking.
@@ -460,7 +481,7 @@ func (d *Decider) contribution(ctx context.Context, week Week, r *WeeklyReview) 
 func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error {
 	ch := &r.Changed
 	ch.CorrectionsStarted, ch.CorrectionsReviewed, ch.CorrectionsEnded = []Correction{}, []Correction{}, []Correction{}
-	ch.Topics, ch.Proactive = []TopicMove{}, []Campaign{}
+	ch.Topics, ch.Proactive, ch.ProactiveRules = []TopicMove{}, []Campaign{}, []RuleChange{}
 	from, to := week.Start.Format(dateLayout), week.Sunday().Format(dateLayout)
 	list, err := d.Corrections(ctx)
 	if err != nil {
@@ -499,6 +520,9 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 	if ch.Topics, err = d.RisingTopics(ctx, week); err != nil {
 		return err
 	}
+	if ch.ProactiveRules, err = d.proactiveRuleChanges(ctx, week); err != nil {
+		return err
+	}
 	prows, err := d.DB.Query(ctx, `SELECT subject, COUNT(*) FROM messages WHERE author = 'proactive' AND at >= ? AND at < ? GROUP BY subject ORDER BY 2 DESC`, week.Start.Unix(), week.End().Unix())
 	if err != nil {
 		return err
@@ -512,6 +536,41 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 		ch.Proactive = append(ch.Proactive, c)
 	}
 	return prows.Err()
+}
+
+// proactiveRuleChanges are the week's proactive rules switched on or off
+// and campaigns sent, in order. Edits of a rule's text are left out: they
+// change no one's experience enough to review.
+func (d *Decider) proactiveRuleChanges(ctx context.Context, week Week) ([]RuleChange, error) {
+	loc, err := d.loc(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := d.DB.Query(ctx, `SELECT r.name, r.kind, c.change, c.by_whom, c.at, c.detail FROM proactive_rule_changes c JOIN proactive_rules r ON r.id = c.rule_id
+		WHERE c.at >= ? AND c.at < ? AND c.change IN ('enabled', 'disabled', 'campaign_sent') ORDER BY c.at, c.id`, week.Start.Unix(), week.End().Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []RuleChange{}
+	for rows.Next() {
+		var c RuleChange
+		var at int64
+		var detail string
+		if err := rows.Scan(&c.Rule, &c.Kind, &c.Change, &c.By, &at, &detail); err != nil {
+			return nil, err
+		}
+		c.At = time.Unix(at, 0).In(loc).Format(dateLayout)
+		if c.Change == "campaign_sent" && detail != "" {
+			var n struct{ Orders, Scheduled, HeldOut int }
+			if err := json.Unmarshal([]byte(strings.ReplaceAll(detail, `"held_out"`, `"heldout"`)), &n); err != nil {
+				return nil, fmt.Errorf("campaign %s: its recorded counts %q: %w", c.Rule, detail, err)
+			}
+			c.Orders, c.Scheduled, c.HeldOut = n.Orders, n.Scheduled, n.HeldOut
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // RisingTopics are the topics new in a week or spiking in it: the

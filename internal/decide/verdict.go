@@ -53,6 +53,10 @@ type Review struct {
 	OverrideReason string `json:"override_reason,omitempty"`
 	PreFrom        string `json:"pre_from"`
 	PostTo         string `json:"post_to"`
+	// Holdout is the holdout comparison of the proactive rule the
+	// correction's lever names, when it decided orders in its seven days
+	// (corrections_proactive.go).
+	Holdout *Holdout `json:"holdout,omitempty"`
 }
 
 // window is a metric's sums over some days, in a scope and in the store.
@@ -272,7 +276,7 @@ func (d *Decider) measure(ctx context.Context, c Correction) (Review, error) {
 	default:
 		r.Verdict, r.Reason = "adjust", "adjust: it helps, but less than the expected low; "+measured
 	}
-	return r, nil
+	return r, d.holdoutVerdict(ctx, c, start, &r, worse)
 }
 
 // reviewActionID is the id of the action that reminds a correction's owner

@@ -48,6 +48,7 @@ type Options struct {
 	chunkOrders int  // orders per transaction
 	normal      bool // write through the import paths (tests)
 	noDesk      bool // leave the desk out (tests: the store without it)
+	noNotices   bool // leave the proactive story out (tests: the store without it)
 }
 
 // MaxOrders bounds --orders: order ids have eight digits.
@@ -96,6 +97,8 @@ type Summary struct {
 	Contacts      int64 `json:"contacts"`
 	Sessions      int64 `json:"self_service_sessions"`
 	Conversations int64 `json:"native_conversations"`
+	// Notices the late-shipment rule sent (proactive.go).
+	Notices int64 `json:"proactive_notices"`
 	// The desk (desk.go) at Now: every conversation, and those open (the
 	// agents' turn), waiting on the customer and snoozed.
 	Desk        DeskCounts `json:"desk"`
@@ -279,6 +282,10 @@ func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 		}
 	}
 	progress("links", 1, 1)
+	progress("notices", 0, 1)
+	if err := writeProactive(ctx, db, customers, g); err != nil {
+		return sum, err
+	}
 	if err := writeNatives(ctx, db, customers, g.natives, &g.messageSeq); err != nil {
 		return sum, err
 	}

@@ -16,6 +16,7 @@ import (
 	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/kb"
+	"quietdesk/internal/proactive"
 )
 
 // gen generates the store: orders day by day, each with its whole life —
@@ -49,6 +50,13 @@ type gen struct {
 	// kr draws the help centre's sessions (selfservice.go), apart from r.
 	kr     *rand.Rand
 	webSeq int64
+	// pr draws the proactive story's choices (proactive.go), apart from r;
+	// notices are its decisions, noticeAt when the order being generated
+	// was told it is late (0: it was not).
+	pr         *rand.Rand
+	notices    []notice
+	noticeAt   int64
+	noticeText *proactive.Template
 
 	stats Summary
 }
@@ -432,7 +440,11 @@ func (g *gen) order(c *chunk, di int, at int64, channel string) {
 	c.orders = append(c.orders, o)
 	c.orderWho = append(c.orderWho, int64(cust))
 	contactsFrom := len(c.contacts)
+	if !pos {
+		g.noticeAt = g.decideNotice(&o, &life)
+	}
 	g.contacts(c, idx, &o, &life, cust, first, mainCat, returning)
+	g.noticeAt = 0
 	g.sessions(c, idx, &o, &life, int64(cust), ref, mainCat)
 	g.helpCentreFirst(c, contactsFrom)
 }
@@ -804,7 +816,12 @@ func (g *gen) contactFor(c *chunk, t topic, at int64, ref commerce.CustomerRef, 
 	if at >= g.end || at < g.days[0].start {
 		return
 	}
-	g.stats.Contacts++
+	// A contact a proactive notice prevented (proactive.go) is worked out
+	// all the same, so every stream draws as it would, and then dropped.
+	prevented := g.preventedWISMO(t, at)
+	if !prevented {
+		g.stats.Contacts++
+	}
 	if isNative && !g.nativeCustomers[who] {
 		g.nativeCustomers[who] = true
 		n := native{customer: ref, channel: channel, topic: t, subject: subject, agent: agent, team: teams[team].name, handle: handle}
@@ -812,7 +829,9 @@ func (g *gen) contactFor(c *chunk, t topic, at int64, ref commerce.CustomerRef, 
 			n.orderExt = o.ExternalID
 		}
 		g.nativeFlow(&n, at, text, s.first)
-		g.natives = append(g.natives, n)
+		if !prevented {
+			g.natives = append(g.natives, n)
+		}
 		return
 	}
 	g.contactSeq++
@@ -820,12 +839,16 @@ func (g *gen) contactFor(c *chunk, t topic, at int64, ref commerce.CustomerRef, 
 	if how == desk.AttrExplicit {
 		orderExt = o.ExternalID
 	}
-	c.contacts = append(c.contacts, desk.ImportedContact{
+	k := desk.ImportedContact{
 		ExternalID: fmt.Sprintf("T%09d", g.contactSeq), StartedAt: time.Unix(at, 0), Channel: channel, Customer: ref,
 		OrderExternalID: orderExt, Topic: t.String(), HandleSeconds: handle, Agent: agent, Team: teams[team].name,
 		Subject: subject, Text: text,
-	})
-	g.service(&c.contacts[len(c.contacts)-1], team)
+	}
+	g.service(&k, team)
+	if prevented {
+		return
+	}
+	c.contacts = append(c.contacts, k)
 	if how == desk.AttrNone {
 		idx = -1
 	}

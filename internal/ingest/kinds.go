@@ -13,6 +13,7 @@ import (
 	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/kb"
+	"quietdesk/internal/proactive"
 	"quietdesk/internal/store"
 )
 
@@ -192,6 +193,8 @@ var FulfillmentEvents = register(&Kind{
 	},
 	OrderRef: func(rec any) string { return rec.(*commerce.FulfillmentEvent).OrderExternalID },
 	Write: func(ctx context.Context, tx *store.Tx, env *Env, recs []any) (store.Counts, error) {
+		// New events may make orders late: proactive rules look at once.
+		tx.AfterCommit(proactive.Wake)
 		return commerce.AddFulfillmentEvents(ctx, tx, derefs[commerce.FulfillmentEvent](recs))
 	},
 })

@@ -180,6 +180,9 @@ func SaveRule(ctx context.Context, tx *store.Tx, r *Rule, who string, now time.T
 	if err := r.Validate(); err != nil {
 		return err
 	}
+	if err := CheckTemplates(r.Templates); err != nil {
+		return err
+	}
 	scope := ""
 	if !r.Scope.IsZero() {
 		b, err := json.Marshal(r.Scope)

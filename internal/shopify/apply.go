@@ -14,6 +14,7 @@ import (
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/ingest"
+	"quietdesk/internal/proactive"
 	"quietdesk/internal/store"
 )
 
@@ -208,6 +209,7 @@ func applyOrder(ctx context.Context, tx *store.Tx, env *ingest.Env, oid string) 
 	}
 	out.Counts.Add(c)
 	if len(m.Events) > 0 {
+		tx.AfterCommit(proactive.Wake)
 		c, err := commerce.AddFulfillmentEvents(ctx, tx, m.Events)
 		if err != nil {
 			return out, err

@@ -128,6 +128,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/self_service", s.need(auth.ScopeIngest, s.ingest(ingest.SelfService)), false},
 		{"POST /api/v1/costs", s.need(auth.ScopeIngest, s.ingest(ingest.Costs)), false},
 		{"POST /api/v1/actions", s.need(auth.ScopeIngest, s.ingest(ingest.Actions)), false},
+		{"POST /api/v1/notices", s.need(auth.ScopeIngest, s.ingest(ingest.Notices)), false},
 		{"POST /api/v1/messages", s.need(auth.ScopeIngest, s.handle(s.postMessages)), false},
 
 		{"GET /login", s.handle(s.loginForm), true},

@@ -81,7 +81,7 @@ func (v *view) NavItems() []navItem {
 	}
 	if v.Session.User.SeesDashboards() {
 		items = append(items, []navItem{{"overview", "Overview", "/"}, {"cohorts", "Cohorts", "/cohorts"}, {"explore", "Explore", "/explore"}, {"topics", "Topics", "/topics"}, {"self-service", "Self-service", "/self-service"},
-			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}}...)
+			{"review", "Review", "/review"}, {"alerts", "Alerts", "/alerts"}, {"corrections", "Corrections", "/corrections"}, {"guardrails", "Guardrails", "/guardrails"}, {"proactive", "Proactive", "/proactive"}}...)
 	}
 	if v.Session.User.EditsKB() {
 		items = append(items, navItem{"kb", "Knowledge base", "/kb"})

@@ -118,13 +118,13 @@ func TestPagesShowTopicNames(t *testing.T) {
 	// Cut by anything else, groups are as they are.
 	mustContain(t, admin.page("/cohorts?by=carrier", http.StatusOK), `<tr data-group="ParcelNow"><th scope="row">ParcelNow</th>`)
 
-	// The review's topics: in 2026-W38 where-is-my-order rises per order.
-	body = admin.page("/review?week=2026-W38", http.StatusOK)
-	mustContain(t, body, "<b>Where is my order</b>")
-	if strings.Contains(body, "<b>where_is_my_order</b>") {
+	// The review's topics: in 2026-W40 delivery delays rise per order.
+	body = admin.page("/review?week=2026-W40", http.StatusOK)
+	mustContain(t, body, "<b>Delivery delay</b>")
+	if strings.Contains(body, "<b>delivery_delay</b>") {
 		t.Error("the review page shows a topic's id")
 	}
-	if r := s.do("GET", "/api/v1/review?week=2026-W38", "Bearer "+s.token("read"), nil); !strings.Contains(string(r.body), `"topic":"where_is_my_order"`) && !strings.Contains(string(r.body), `"topic": "where_is_my_order"`) {
+	if r := s.do("GET", "/api/v1/review?week=2026-W40", "Bearer "+s.token("read"), nil); !strings.Contains(string(r.body), `"topic":"delivery_delay"`) && !strings.Contains(string(r.body), `"topic": "delivery_delay"`) {
 		t.Errorf("the review's API lost the topic ids:\n%s", r.body)
 	}
 
@@ -153,7 +153,7 @@ func TestPagesShowTopicNames(t *testing.T) {
 	if strings.Contains(body, "topic=where_is_my_order") {
 		t.Error("the alerts page shows a topic's id")
 	}
-	mustContain(t, admin.page("/review?week=2026-W47", http.StatusOK), "<code>cpo_ceiling</code> topic=Where is my order")
+	mustContain(t, admin.page("/review?week=2026-W38", http.StatusOK), "<code>cpo_ceiling</code> topic=Where is my order")
 }
 
 // topicWeeks is a store's weekly orders and contacts by topic, the last
