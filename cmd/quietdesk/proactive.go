@@ -5,7 +5,7 @@ import "context"
 // The proactive notices' commands (docs/proactive.md). Each action is
 // added to proactiveActions by the init of its own file.
 func init() {
-	register(&command{name: "proactive", summary: "proactive notices: rules, campaigns, what is due, and their holdout reports", usage: "rules|report|campaign|run …", run: runProactive})
+	register(&command{name: "proactive", summary: "proactive notices: rules, campaigns, what is due, and their holdout reports", usage: "rules|report|campaign|run|opt-out …", run: runProactive})
 }
 
 var proactiveActions = map[string]*command{}
@@ -18,6 +18,7 @@ that got none (docs/proactive.md).
                                                   notified against held-out orders: contacts per order, where-is-my-order rate, the difference with its 95% interval
   quietdesk proactive campaign                    a one-off notice to a cohort: preview, then send
   quietdesk proactive run [--dry-run]             decides and sends what is due now (serve does it every minute)
+  quietdesk proactive opt-out ADDRESS [--lift]    stops (or resumes) notices to an email address or phone number
 
 quietdesk proactive ACTION --help explains each.`
 

@@ -146,12 +146,12 @@ type target struct {
 func sendOne(ctx context.Context, tx *store.Tx, env sendEnv, id int64, now time.Time) (Decision, bool, error) {
 	var d Decision
 	var customerID int64
-	var orderName, carrier, status string
+	var orderName, carrier, status, country string
 	var placed int64
 	var promised, delivered sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT d.id, d.order_id, d.rule, o.external_id, o.name, COALESCE(o.customer_id, 0), o.carrier, o.status, o.placed_at, o.promised_delivery_at, o.delivered_at
+	err := tx.QueryRow(ctx, `SELECT d.id, d.order_id, d.rule, o.external_id, o.name, COALESCE(o.customer_id, 0), o.carrier, o.status, o.country, o.placed_at, o.promised_delivery_at, o.delivered_at
 		FROM proactive_decisions d JOIN orders o ON o.id = d.order_id WHERE d.id = ? AND d.status = ?`+tx.DB().SkipLocked(), id, StatusScheduled).
-		Scan(&d.ID, &d.OrderID, &d.Rule, &d.OrderExternalID, &orderName, &customerID, &carrier, &status, &placed, &promised, &delivered)
+		Scan(&d.ID, &d.OrderID, &d.Rule, &d.OrderExternalID, &orderName, &customerID, &carrier, &status, &country, &placed, &promised, &delivered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil // taken by another process, or no longer due
 	}
@@ -206,14 +206,14 @@ func sendOne(ctx context.Context, tx *store.Tx, env sendEnv, id int64, now time.
 	if customerID == 0 {
 		return finish(StatusSkipped, "", "the order has no customer", 0)
 	}
-	to, reason, err := chooseTarget(ctx, tx, rule, customerID, now)
+	to, reason, err := chooseTarget(ctx, tx, rule, customerID, LanguageOf(country), now)
 	if err != nil {
 		return d, false, err
 	}
 	if reason != "" {
 		return finish(StatusSkipped, "", reason, 0)
 	}
-	if to.channel == "sms" || to.channel == "whatsapp" {
+	if to.channel != "chat" { // email addresses opt out too (quietdesk proactive opt-out)
 		o, out, err := twilio.OptedOut(ctx, tx, to.address)
 		if err != nil {
 			return d, false, err
@@ -265,17 +265,40 @@ func sendOne(ctx context.Context, tx *store.Tx, env sendEnv, id int64, now time.
 	return finish(StatusSent, to.channel, "", msgID)
 }
 
+// countryLanguages is the language most customers of a country read, for
+// choosing a notice's text; other countries get English.
+var countryLanguages = map[string]string{
+	"FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "DE": "de", "AT": "de", "ES": "es", "MX": "es", "AR": "es",
+	"IT": "it", "NL": "nl", "PT": "pt", "BR": "pt",
+}
+
+// LanguageOf is the language of a country's customers ("" when unknown).
+func LanguageOf(country string) string {
+	return countryLanguages[strings.ToUpper(strings.TrimSpace(country))]
+}
+
 // chooseTarget picks the customer's channel: the one of their latest
 // message when the rule has a text for it and there is an address, else
 // email, else SMS. reason says why none could be chosen.
-func chooseTarget(ctx context.Context, tx *store.Tx, r *Rule, customerID int64, now time.Time) (target, string, error) {
+func chooseTarget(ctx context.Context, tx *store.Tx, r *Rule, customerID int64, lang string, now time.Time) (target, string, error) {
+	// The text in the customer's language when the rule has one, else
+	// English, else any.
+	rank := func(locale string) int {
+		switch {
+		case lang != "" && (locale == lang || strings.HasPrefix(locale, lang+"-")):
+			return 2
+		case locale == "en":
+			return 1
+		}
+		return 0
+	}
 	tpl := func(channel string) (Template, bool) {
 		var found *Template
 		for i, t := range r.Templates {
 			if t.Channel != channel {
 				continue
 			}
-			if found == nil || t.Locale == "en" {
+			if found == nil || rank(t.Locale) > rank(found.Locale) {
 				found = &r.Templates[i]
 			}
 		}

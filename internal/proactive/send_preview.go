@@ -49,7 +49,7 @@ func PreviewDue(ctx context.Context, db *store.DB, now time.Time) ([]Decision, e
 			}
 			if r == nil {
 				x.d.Reason = "the rule no longer exists"
-			} else if to, reason, err := chooseTarget(ctx, tx, r, x.customer, now); err != nil {
+			} else if to, reason, err := chooseTarget(ctx, tx, r, x.customer, "", now); err != nil {
 				return err
 			} else {
 				x.d.Channel, x.d.Reason = to.channel, reason
