@@ -177,7 +177,7 @@ func SendCampaign(ctx context.Context, db *store.DB, name, who string, now time.
 		if err := ValidateCampaign(r); err != nil {
 			return err
 		}
-		loc, err := storeZone(ctx, tx)
+		loc, err := store.TimeZone(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -216,24 +216,6 @@ func SendCampaign(ctx context.Context, db *store.DB, name, who string, now time.
 		return RecordChange(ctx, tx, r.ID, ChangeCampaignSent, who, string(detail), now)
 	})
 	return out, err
-}
-
-// storeZone is the store's time zone (the setting store.TimeZone reads),
-// inside a transaction: a campaign's dates are days in it.
-func storeZone(ctx context.Context, q Querier) (*time.Location, error) {
-	var name string
-	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'timezone'`).Scan(&name)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && name == "") {
-		return time.UTC, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("store time zone %q: %w (set a valid one: quietdesk settings set timezone Europe/Paris)", name, err)
-	}
-	return loc, nil
 }
 
 // cohortOrder is one order of a campaign's cohort.

@@ -51,12 +51,12 @@ const SampleSize = 20
 // the first of the campaign's channels the customer has an address on and
 // has not opted out of; chat is left out, since it reaches only a customer
 // who has the widget open when the notice goes. It writes nothing.
-func PreviewCampaign(ctx context.Context, q Querier, r *Rule, now time.Time) (Preview, error) {
+func PreviewCampaign(ctx context.Context, q Reader, r *Rule, now time.Time) (Preview, error) {
 	p := Preview{Campaign: r.Name, Scope: r.Scope, Sample: []Recipient{}, At: now.UTC()}
 	if err := ValidateCampaign(r); err != nil {
 		return p, err
 	}
-	loc, err := storeZone(ctx, q)
+	loc, err := store.TimeZone(ctx, q)
 	if err != nil {
 		return p, err
 	}

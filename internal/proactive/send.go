@@ -206,7 +206,7 @@ func sendOne(ctx context.Context, tx *store.Tx, env sendEnv, id int64, now time.
 	if customerID == 0 {
 		return finish(StatusSkipped, "", "the order has no customer", 0)
 	}
-	to, reason, err := chooseTarget(ctx, tx, rule, customerID, LanguageOf(country), now)
+	to, reason, err := chooseTarget(ctx, tx, rule, customerID, commerce.LanguageOf(country), now)
 	if err != nil {
 		return d, false, err
 	}
@@ -265,16 +265,10 @@ func sendOne(ctx context.Context, tx *store.Tx, env sendEnv, id int64, now time.
 	return finish(StatusSent, to.channel, "", msgID)
 }
 
-// countryLanguages is the language most customers of a country read, for
-// choosing a notice's text; other countries get English.
-var countryLanguages = map[string]string{
-	"FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "DE": "de", "AT": "de", "ES": "es", "MX": "es", "AR": "es",
-	"IT": "it", "NL": "nl", "PT": "pt", "BR": "pt",
-}
-
-// LanguageOf is the language of a country's customers ("" when unknown).
-func LanguageOf(country string) string {
-	return countryLanguages[strings.ToUpper(strings.TrimSpace(country))]
+// baseLanguage is a locale's language: "pt-BR" → "pt".
+func baseLanguage(locale string) string {
+	l, _, _ := strings.Cut(locale, "-")
+	return l
 }
 
 // chooseTarget picks the customer's channel: the one of their latest
@@ -285,7 +279,7 @@ func chooseTarget(ctx context.Context, tx *store.Tx, r *Rule, customerID int64, 
 	// English, else any.
 	rank := func(locale string) int {
 		switch {
-		case lang != "" && (locale == lang || strings.HasPrefix(locale, lang+"-")):
+		case lang != "" && (locale == lang || baseLanguage(locale) == baseLanguage(lang)):
 			return 2
 		case locale == "en":
 			return 1

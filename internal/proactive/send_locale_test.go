@@ -24,7 +24,7 @@ func TestNoticeInTheCustomersLanguage(t *testing.T) {
 			if err := proactive.SaveRule(ctx, tx, r, "test", now.AddDate(0, 0, -30)); err != nil {
 				return err
 			}
-			for i, country := range []string{"BE", "US", "DE"} {
+			for i, country := range []string{"FR", "US", "DE"} {
 				var cid int64
 				if err := tx.QueryRow(ctx, `INSERT INTO customers (name, created_at) VALUES ('Ann', 0) RETURNING id`).Scan(&cid); err != nil {
 					return err
@@ -46,7 +46,7 @@ func TestNoticeInTheCustomersLanguage(t *testing.T) {
 		if err := db.SetSetting(ctx, "support.addresses", "help@shop.example"); err != nil {
 			t.Fatal(err)
 		}
-		// Paris, Brussels and Berlin are past 8:00; New York is not: run
+		// Paris and Berlin are past 8:00; New York is not: run
 		// once more in the afternoon so the US notice is due too.
 		for _, at := range []time.Time{now, now.Add(6 * time.Hour)} {
 			if _, err := proactive.Evaluate(ctx, db, at); err != nil {
@@ -56,7 +56,7 @@ func TestNoticeInTheCustomersLanguage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := map[string]string{"#BE": "Votre commande #BE a du retard.", "#US": "Your order #US is late.", "#DE": "Your order #DE is late."}
+		want := map[string]string{"#FR": "Votre commande #FR a du retard.", "#US": "Your order #US is late.", "#DE": "Your order #DE is late."}
 		for order, body := range want {
 			var got string
 			if err := db.QueryRow(ctx, `SELECT m.body FROM messages m WHERE m.external_id = ?`, "proactive:late:"+order).Scan(&got); err != nil {

@@ -162,7 +162,7 @@ func OrderNoticeData(ctx context.Context, q Reader, orderExternalID, locale stri
 	if f := strings.Fields(fullName); len(f) > 0 {
 		d.FirstName = f[0]
 	}
-	loc, err := storeZone(ctx, q)
+	loc, err := store.TimeZone(ctx, q)
 	if err != nil {
 		return d, err
 	}

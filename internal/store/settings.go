@@ -38,9 +38,14 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 // surveys) point there.
 const SiteURLSetting = "site.url"
 
+// SettingReader reads store settings: a *DB, or a *Tx inside a transaction.
+type SettingReader interface {
+	Setting(ctx context.Context, key string) (string, error)
+}
+
 // TimeZone is the store's time zone: weeks and days are cut in it, and times
 // written without an offset are read in it. UTC until set.
-func TimeZone(ctx context.Context, db *DB) (*time.Location, error) {
+func TimeZone(ctx context.Context, db SettingReader) (*time.Location, error) {
 	name, err := db.Setting(ctx, "timezone")
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/kb"
@@ -131,16 +132,7 @@ func customerLocale(ctx context.Context, q interface {
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
-	return countryLanguages[strings.ToUpper(strings.TrimSpace(country))], err
-}
-
-// countryLanguages is the main language of the countries whose language
-// is not in doubt; a country with several (Belgium, Switzerland, Canada)
-// says nothing.
-var countryLanguages = map[string]string{
-	"GB": "en", "IE": "en", "US": "en", "AU": "en", "NZ": "en",
-	"FR": "fr", "DE": "de", "AT": "de", "ES": "es", "MX": "es", "AR": "es", "IT": "it", "NL": "nl",
-	"PT": "pt", "BR": "pt-BR", "SE": "sv", "DK": "da", "FI": "fi", "PL": "pl", "CZ": "cs", "JP": "ja",
+	return commerce.LanguageOf(country), err
 }
 
 // apiComposerArticles answers GET /api/v1/conversations/{id}/articles
