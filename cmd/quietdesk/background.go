@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"quietdesk/internal/connect"
 	"time"
 
 	"quietdesk/internal/chat"
@@ -66,6 +68,15 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 			}
 			_, err := proactive.SendDue(ctx, db, now)
 			return err
+		}},
+		// Connections to the shop and the helpdesk (docs/connections.md):
+		// backfills go on where they stopped, current ones sync again.
+		schedule.Task{Name: "connections", Every: time.Minute, Lease: 30 * time.Minute, Run: func(ctx context.Context, _ time.Time) error {
+			s, err := a.sealer()
+			if err != nil {
+				return err
+			}
+			return connect.RunDue(ctx, db, s, a.now, http.DefaultClient)
 		}},
 		schedule.Task{Name: "retrain", Every: retrainEvery, Lease: 2 * time.Hour, Run: func(ctx context.Context, now time.Time) error {
 			_, err := topics.RetrainIfDue(ctx, db, now, log)

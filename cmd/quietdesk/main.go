@@ -43,6 +43,17 @@ type app struct {
 	// needs today or the time reads it, so tests and $QUIETDESK_NOW can run
 	// any command as of another day.
 	now clock.Clock
+	// getenv reads the environment (os.Getenv when nil): tests give
+	// their own, e.g. the connections' secret key.
+	getenv func(string) string
+}
+
+// env reads the environment variable k.
+func (a *app) env(k string) string {
+	if a.getenv != nil {
+		return a.getenv(k)
+	}
+	return os.Getenv(k)
 }
 
 func main() {

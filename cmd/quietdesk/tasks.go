@@ -30,6 +30,11 @@ const tasksHelp = `Background work is a set of named tasks of one scheduler, whi
                evaluated, and its alerts recorded
   outbox       every 30 s: email and webhook deliveries that are due are sent
   review       every minute: on the review day, the weekly review is queued
+  chat-unseen  every 30 s: chat replies a visitor left before seeing go by mail
+  proactive    every minute, and at once on a new fulfillment event: proactive
+               notices are decided and what is due is sent
+  connections  every minute: connections to the shop and the helpdesk that are
+               due sync (backfills go on where they stopped)
   retrain      every hour: the topic model is retrained once a week
 
   quietdesk tasks                 each task's last run and error
