@@ -19,11 +19,13 @@ import (
 func init() {
 	register(&command{name: "connections", summary: "connections to the shop and the helpdesk: add, sync, pause, resume, remove", usage: "[list|add KIND|sync NAME|pause NAME|resume NAME|remove NAME|key]", run: runConnections})
 	connectionActions = map[string]*command{
-		"list":   {name: "connections list", usage: "[--json] [--db DSN]", run: runConnectionsList},
-		"add":    {name: "connections add", usage: "KIND [flags]", run: runConnectionsAdd},
-		"sync":   {name: "connections sync", usage: "NAME [--steps N] [--db DSN]", run: runConnectionsSync},
-		"pause":  {name: "connections pause", usage: "NAME [--db DSN]", run: func(ctx context.Context, a *app, args []string) error { return runConnectionsPause(ctx, a, args, true) }},
-		"resume": {name: "connections resume", usage: "NAME [--db DSN]", run: func(ctx context.Context, a *app, args []string) error { return runConnectionsPause(ctx, a, args, false) }},
+		"list":  {name: "connections list", usage: "[--json] [--db DSN]", run: runConnectionsList},
+		"add":   {name: "connections add", usage: "KIND [flags]", run: runConnectionsAdd},
+		"sync":  {name: "connections sync", usage: "NAME [--steps N] [--db DSN]", run: runConnectionsSync},
+		"pause": {name: "connections pause", usage: "NAME [--db DSN]", run: func(ctx context.Context, a *app, args []string) error { return runConnectionsPause(ctx, a, args, true) }},
+		"resume": {name: "connections resume", usage: "NAME [--db DSN]", run: func(ctx context.Context, a *app, args []string) error {
+			return runConnectionsPause(ctx, a, args, false)
+		}},
 		"remove": {name: "connections remove", usage: "NAME [--db DSN]", run: runConnectionsRemove},
 		"key":    {name: "connections key", usage: "", run: runConnectionsKey},
 	}

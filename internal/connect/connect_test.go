@@ -92,7 +92,9 @@ func TestSealOpen(t *testing.T) {
 	}
 }
 
-func contains(b []byte, s string) bool { return len(s) > 0 && string(b) != "" && indexOf(string(b), s) >= 0 }
+func contains(b []byte, s string) bool {
+	return len(s) > 0 && string(b) != "" && indexOf(string(b), s) >= 0
+}
 func indexOf(a, b string) int {
 	for i := 0; i+len(b) <= len(a); i++ {
 		if a[i:i+len(b)] == b {

@@ -137,7 +137,9 @@ func get(ctx context.Context, q querier, name string) (*Connection, error) {
 }
 
 // Get returns the connection named name.
-func Get(ctx context.Context, db *store.DB, name string) (*Connection, error) { return get(ctx, db, name) }
+func Get(ctx context.Context, db *store.DB, name string) (*Connection, error) {
+	return get(ctx, db, name)
+}
 
 // List returns every connection by name.
 func List(ctx context.Context, db *store.DB) ([]*Connection, error) {
