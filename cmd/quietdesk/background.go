@@ -142,8 +142,13 @@ func (a *app) serveStore(ctx context.Context, db *store.DB, opt serveOptions) er
 	if err != nil {
 		return err
 	}
+	sealer, err := a.sealer()
+	if err != nil {
+		return err
+	}
 	srv := web.New(db, opt.log, a.now)
 	srv.BehindProxy = opt.behindProxy
+	srv.Sealer = sealer
 	bound, err := srv.Start(ctx, opt.addr)
 	if err != nil {
 		return err

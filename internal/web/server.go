@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"quietdesk/internal/clock"
+	"quietdesk/internal/connect"
 	"time"
 
 	"quietdesk/internal/auth"
@@ -37,6 +38,9 @@ type Server struct {
 	// browser spoke HTTPS for the session cookie's Secure flag. Set it only
 	// when every request comes through a proxy that sets both.
 	BehindProxy bool
+	// Sealer seals connections' credentials with the operator's key; nil
+	// when none was given (the connections page then says how to give one).
+	Sealer *connect.Sealer
 
 	// livePoll is how often a live stream polls the database; livePoll
 	// (a second) when zero.
@@ -174,6 +178,12 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.proactiveRoutes()...)
 	rs = append(rs, s.proactiveReportRoutes()...)
 	rs = append(rs, s.proactiveCampaignRoutes()...)
+	// A brand's own data in the browser: uploads, connections to its shop
+	// and helpdesk, the admins' settings, and a new store's first steps.
+	rs = append(rs, s.importRoutes()...)
+	rs = append(rs, s.connectionsRoutes()...)
+	rs = append(rs, s.settingsAdminRoutes()...)
+	rs = append(rs, s.firstRunRoutes()...)
 	return rs
 }
 
