@@ -149,7 +149,7 @@ func TestTasksCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
 	mustRun(t, "demo", "--no-serve", "--orders", "1000", "--db", db)
 	out := mustRun(t, "tasks", "run", "all", "--db", db).stdout
-	for _, name := range []string{"rollups", "guardrails", "outbox", "review", "retrain"} {
+	for _, name := range []string{"rollups", "guardrails", "outbox", "review", "chat-unseen", "proactive", "connections", "retrain"} {
 		if !strings.Contains(out, name+": done") {
 			t.Errorf("tasks run all:\n%s", out)
 		}
@@ -159,7 +159,7 @@ func TestTasksCommand(t *testing.T) {
 		LastFinished *string `json:"last_finished_at"`
 		LastError    string  `json:"last_error"`
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, "tasks", "--json", "--db", db).stdout), &list); err != nil || len(list) != 7 {
+	if err := json.Unmarshal([]byte(mustRun(t, "tasks", "--json", "--db", db).stdout), &list); err != nil || len(list) != backgroundTasks() {
 		t.Fatalf("tasks --json: %v %+v", err, list)
 	}
 	for _, st := range list {

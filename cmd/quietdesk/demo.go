@@ -13,6 +13,7 @@ import (
 
 	"quietdesk/internal/auth"
 	"quietdesk/internal/clock"
+	"quietdesk/internal/connect"
 	"quietdesk/internal/demo"
 	"quietdesk/internal/domain"
 	"quietdesk/internal/metrics"
@@ -138,12 +139,47 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	keyNote, err := a.demoKey(db)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	return a.serveStore(ctx, db, serveOptions{addr: *addr, grace: 30 * time.Second, log: log, ready: func(bound string) {
 		fmt.Fprintf(a.stdout, "\nQuietdesk is serving the demo store on http://%s\n", bound)
 		fmt.Fprint(a.stdout, login.describe(bound))
+		fmt.Fprint(a.stdout, keyNote)
 		fmt.Fprintln(a.stdout, "Stop with Ctrl-C.")
 	}})
+}
+
+// demoKey gives the demo a key for connections' credentials when the
+// environment has none, so the Connections page can be tried: a key file
+// beside a SQLite store, made once (docs/connections.md#the-key). It
+// returns a line saying where the key is, or "" when the operator gave one.
+func (a *app) demoKey(db *store.DB) (string, error) {
+	if s, err := a.sealer(); err != nil || s != nil {
+		return "", err
+	}
+	if db.Dialect != store.SQLite {
+		return "", nil
+	}
+	path := strings.TrimPrefix(db.DSN, "sqlite:") + ".key"
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.WriteFile(path, []byte(connect.NewKey()+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("make the demo's key for connections: %w", err)
+		}
+	}
+	prev := a.getenv
+	if prev == nil {
+		prev = os.Getenv
+	}
+	a.getenv = func(k string) string {
+		if k == connect.KeyFileEnv {
+			return path
+		}
+		return prev(k)
+	}
+	return fmt.Sprintf("Connections' credentials are sealed with the key in %s (for commands: export %s=%s).\n", path, connect.KeyFileEnv, path), nil
 }
 
 // dbName names the database for messages: a SQLite file's path; never a

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"syscall"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"quietdesk/internal/auth"
+	"quietdesk/internal/clock"
+	"quietdesk/internal/connect"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
 )
@@ -91,6 +95,14 @@ func TestDemoServesWithALogin(t *testing.T) {
 		t.Errorf("the help centre printed is %q", help)
 	}
 	token := waitLog(t, lines, regexp.MustCompile(`API token: (qd_\S+)`))
+	// Connections can be tried: the demo made a key beside the store,
+	// readable by its owner only.
+	keyPath := waitLog(t, lines, regexp.MustCompile(`sealed with the key in (\S+) \(`))
+	if info, err := os.Stat(keyPath); err != nil || info.Mode().Perm() != 0o600 || keyPath != strings.TrimPrefix(dsn, "sqlite:")+".key" {
+		t.Errorf("the demo's key %s: %v %v", keyPath, info, err)
+	} else if b, _ := os.ReadFile(keyPath); func() error { _, err := connect.ParseKey(string(b)); return err }() != nil {
+		t.Errorf("the demo's key does not parse: %q", b)
+	}
 
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/metrics?metric=orders&from=2026-01-01&to=2026-01-31", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -119,13 +131,14 @@ func TestDemoServesWithALogin(t *testing.T) {
 	}
 	// The demo serves with the same background work as serve: every task
 	// runs once at the start.
+	tasks := backgroundTasks()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		n := count(t, dsn, `SELECT COUNT(*) FROM scheduled_tasks WHERE last_finished_at IS NOT NULL`)
-		if n == 7 {
+		if n == tasks {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of the 7 background tasks ran while the demo served", n)
+			t.Fatalf("%d of the %d background tasks ran while the demo served", n, tasks)
 		}
 	}
 
@@ -140,4 +153,9 @@ func TestDemoServesWithALogin(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo still running 30 s after SIGINT")
 	}
+}
+
+// backgroundTasks is how many tasks serve's scheduler runs.
+func backgroundTasks() int {
+	return len((&app{now: clock.Fixed(time.Now())}).scheduler(nil, slog.Default(), "").Tasks)
 }

@@ -198,3 +198,7 @@ func gorgiasChannel(v string) string {
 	}
 	return "other"
 }
+
+// GorgiasChannel maps a Gorgias channel (API slug or export label) to our
+// channel (docs/formats.md §2.2), for the Gorgias connection.
+func GorgiasChannel(v string) string { return gorgiasChannel(v) }

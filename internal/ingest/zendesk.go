@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,6 +11,7 @@ import (
 	"quietdesk/internal/commerce"
 	"quietdesk/internal/desk"
 	"quietdesk/internal/domain"
+	"quietdesk/internal/store"
 )
 
 // The Zendesk ticket export (Admin Center > Reports > Export, CSV): one
@@ -125,4 +129,72 @@ func zendeskChannel(via string) string {
 		return ch
 	}
 	return "other"
+}
+
+// The helpdesk connections (internal/zendesk, internal/gorgias) read the
+// same tickets from the tools' APIs, and map them by the export's rules
+// so that a ticket imported from a file and later synced is one contact
+// with the same fields.
+
+// ZendeskChannel maps a Zendesk "via" label to our channel (docs/formats.md §1.3).
+func ZendeskChannel(via string) string { return zendeskChannel(via) }
+
+// ZendeskRating maps a ticket's satisfaction score as the API writes it
+// (good, bad, offered, unoffered) the way the export's Satisfaction Score
+// is mapped; at is when it is taken to be given. A score keeps comment.
+func ZendeskRating(score, comment string, at time.Time) (*desk.ImportedSatisfaction, error) {
+	r := &reader{row: exportRow{idx: map[string]int{"satisfaction_rating.score": 0}, fields: []string{score}}}
+	s := zendeskSatisfaction(r, "satisfaction_rating.score", at)
+	if len(r.problems) > 0 {
+		return nil, r.problems[0]
+	}
+	if s != nil && s.Score != 0 {
+		s.Comment = strings.TrimSpace(comment)
+	}
+	return s, nil
+}
+
+// JoinTags stores tags one way whatever the tool: "a, b".
+func JoinTags(tags []string) string { return joinTags(tags) }
+
+// IsOrderNumberField says whether a ticket field's title names the order
+// number, as the exports' "Order number [txt]" column does.
+func IsOrderNumberField(title string) bool { return orderNumberColumn([]string{title}) != "" }
+
+// RatedAt is when a ticket's rating is taken to be given when the tool
+// does not say: its resolution, else its creation.
+func RatedAt(start time.Time, ended *time.Time) time.Time { return ratedAt(start, ended) }
+
+// RemoveImportedContacts removes the imported contacts with these external
+// ids (tickets deleted in their helpdesk) and their imported ratings, and
+// refreshes their customers' repeat flags. A contact of Quietdesk's own
+// desk is never removed. It returns how many it removed.
+func RemoveImportedContacts(ctx context.Context, tx *store.Tx, externalIDs []string) (int64, error) {
+	var removed int64
+	var customers []int64
+	for _, id := range externalIDs {
+		var contactID int64
+		var customerID sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT id, customer_id FROM contacts WHERE external_id = ? AND source = 'imported'`, id).Scan(&contactID, &customerID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return removed, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM csat WHERE contact_id = ?`, contactID); err != nil {
+			return removed, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ?`, contactID); err != nil {
+			return removed, err
+		}
+		removed++
+		if customerID.Valid {
+			customers = append(customers, customerID.Int64)
+		}
+	}
+	if len(customers) > 0 {
+		return removed, desk.RefreshRepeats(ctx, tx, customers)
+	}
+	return removed, nil
 }
