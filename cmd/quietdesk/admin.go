@@ -4,16 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/url"
-	"slices"
-	"sort"
 	"strings"
-	"time"
 
-	"quietdesk/internal/commerce"
-	"quietdesk/internal/decide"
-	"quietdesk/internal/reviewday"
+	"quietdesk/internal/settings"
+	"quietdesk/internal/store"
 )
+
+// cliActor is who the audit log says made a change from the command line.
+const cliActor = "cli"
 
 func init() {
 	register(&command{name: "migrate", summary: "create or upgrade the database schema", usage: "[--db DSN]", run: runMigrate})
@@ -62,59 +60,10 @@ func runBackup(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// settingKeys are the settings a user may change, with a check of the
-// value. Other files add theirs (notify.go: smtp.*, review.webhook_url).
-var settingKeys = map[string]settingKey{
-	"timezone": {help: "IANA time zone; weeks and days are cut in it (UTC until set)", check: func(v string) error {
-		if _, err := time.LoadLocation(v); err != nil {
-			return fmt.Errorf("%q is not a time zone: use an IANA name like Europe/Paris or America/New_York", v)
-		}
-		return nil
-	}},
-	// All of a store's money is in its currency; orders in another are
-	// converted at imported exchange rates or refused (docs/import.md#currency).
-	commerce.CurrencySetting: {help: "ISO 4217 code of the store's currency, like EUR (the first imported order's until set)", check: func(v string) error {
-		if !commerce.ValidCurrency(v) {
-			return fmt.Errorf("%q is not a currency code: write its ISO 4217 code in capitals, like EUR or USD", v)
-		}
-		return nil
-	}},
-	// Day 0 of the 30-60-90 program: thresholds are proposed from the 30
-	// days that follow it.
-	"program_start": {help: "YYYY-MM-DD, day 0 of the 30-60-90 program (the day of the first order until set)", check: func(v string) error {
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return fmt.Errorf("%q is not a date: write YYYY-MM-DD", v)
-		}
-		return nil
-	}},
-	reviewday.SiteURLSetting: {help: "the web UI's address as people open it (https://desk.brand.com), for links in the weekly review's messages", check: func(v string) error {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("%q is not an http:// or https:// address", v)
-		}
-		return nil
-	}},
-	reviewday.DaySetting: {help: "the weekday the weekly review is emailed and posted (monday until set)", check: func(v string) error {
-		if !slices.Contains(decide.Weekdays, strings.ToLower(v)) {
-			return fmt.Errorf("%q is not a weekday: write monday, tuesday, …", v)
-		}
-		return nil
-	}},
-}
-
-type settingKey struct {
-	help   string
-	check  func(string) error
-	secret bool // listed as (set), never printed unless asked for by name
-}
-
-func settingNames() []string {
-	names := make([]string, 0, len(settingKeys))
-	for k := range settingKeys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+// settingNames lists every setting (package settings holds their
+// definitions, registered by the init functions of this package's
+// *_settings.go files and of the packages that own them).
+func settingNames() []string { return settings.Keys() }
 
 func settingsHelp() string {
 	var b strings.Builder
@@ -128,12 +77,14 @@ func settingsHelp() string {
 Settings:
 `)
 	for _, k := range settingNames() {
-		fmt.Fprintf(&b, "  %-20s %s\n", k, settingKeys[k].help)
+		d, _ := settings.Lookup(k)
+		fmt.Fprintf(&b, "  %-20s %s\n", k, d.Help)
 	}
 	return b.String()
 }
 
 func runSettings(ctx context.Context, a *app, args []string) error {
+	settingNames() // every setting registered before the help is drawn
 	fs, dsn := a.flags(commands["settings"], settingsHelp())
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -151,7 +102,7 @@ func runSettings(ctx context.Context, a *app, args []string) error {
 			if err != nil {
 				return err
 			}
-			if settingKeys[k].secret && v != "" {
+			if d, _ := settings.Lookup(k); d.Secret && v != "" {
 				v = "(set)"
 			}
 			fmt.Fprintf(a.stdout, "%s=%s\n", k, v)
@@ -166,7 +117,7 @@ func runSettings(ctx context.Context, a *app, args []string) error {
 		return nil
 	case len(pos) == 3 && pos[0] == "set":
 		key, value := pos[1], pos[2]
-		s, ok := settingKeys[key]
+		def, ok := settings.Lookup(key)
 		if !ok {
 			return fmt.Errorf("unknown setting %q: settings are %s", key, strings.Join(settingNames(), ", "))
 		}
@@ -177,12 +128,16 @@ func runSettings(ctx context.Context, a *app, args []string) error {
 			}
 			value = strings.TrimRight(line, "\r\n")
 		}
-		if value != "" || key == "timezone" {
-			if err := s.check(value); err != nil {
-				return err
-			}
+		var change settings.Change
+		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			var err error
+			change, err = settings.Set(ctx, tx, a.now(), cliActor, key, value)
+			return err
+		})
+		if err == nil && change.Changed && def.Affects != "" {
+			fmt.Fprintf(a.stderr, "%s changed: %s\n", key, def.Affects)
 		}
-		return db.SetSetting(ctx, key, value)
+		return err
 	}
 	fs.Usage()
 	return errUsage

@@ -71,7 +71,7 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 		}},
 		// Connections to the shop and the helpdesk (docs/connections.md):
 		// backfills go on where they stopped, current ones sync again.
-		schedule.Task{Name: "connections", Every: time.Minute, Lease: 30 * time.Minute, Run: func(ctx context.Context, _ time.Time) error {
+		schedule.Task{Name: "connections", Every: time.Minute, Lease: 30 * time.Minute, Wake: connect.Woken(), Run: func(ctx context.Context, _ time.Time) error {
 			s, err := a.sealer()
 			if err != nil {
 				return err

@@ -1,10 +1,13 @@
 package main
 
-import "quietdesk/internal/chat"
+import (
+	"quietdesk/internal/chat"
+	"quietdesk/internal/settings"
+)
 
 // The chat widget's settings (docs/chat.md#settings).
 func init() {
 	for _, s := range chat.Settings {
-		settingKeys[s.Key] = settingKey{help: s.Help, check: s.Check, secret: s.Secret}
+		settings.Register(settings.Def{Key: s.Key, Help: s.Help, Check: s.Check, Secret: s.Secret})
 	}
 }

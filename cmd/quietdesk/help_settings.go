@@ -3,24 +3,20 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"quietdesk/internal/settings"
 	"regexp"
 	"strings"
 
 	"quietdesk/internal/kb"
 )
 
-// The help centre's settings (docs/help-centre.md#brand): its name,
-// colour, logo and locales.
+// The help centre's settings (docs/help-centre.md#brand): its colour, logo
+// and locales. Its name, the brand's, is a store setting (package
+// settings: help.name).
 func init() {
-	settingKeys[kb.SettingHelpName] = settingKey{help: "the brand's name in the help centre's header (site.url's host until set)", check: func(v string) error {
-		if n := len([]rune(v)); n > 80 {
-			return fmt.Errorf("the name is %d characters: at most 80", n)
-		}
-		return nil
-	}}
-	settingKeys[kb.SettingHelpColor] = settingKey{help: "the help centre's colour, #rrggbb (#2f5d8a until set)", check: checkHelpColor}
-	settingKeys[kb.SettingHelpLogoURL] = settingKey{help: "an https:// address of the brand's logo, shown in the help centre's header", check: checkHelpLogo}
-	settingKeys[kb.SettingHelpLocales] = settingKey{help: "the help centre's locales, comma-separated, the first the default (en until set)", check: checkHelpLocales}
+	settings.Register(settings.Def{Key: kb.SettingHelpColor, Help: "the help centre's colour, #rrggbb (#2f5d8a until set)", Check: checkHelpColor})
+	settings.Register(settings.Def{Key: kb.SettingHelpLogoURL, Help: "an https:// address of the brand's logo, shown in the help centre's header", Check: checkHelpLogo})
+	settings.Register(settings.Def{Key: kb.SettingHelpLocales, Help: "the help centre's locales, comma-separated, the first the default (en until set)", Check: checkHelpLocales})
 }
 
 var (

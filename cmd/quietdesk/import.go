@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "import",
 		summary: "import a CSV file of orders, order lines, fulfilment events, returns, contacts, self-service sessions, costs or actions",
-		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias|shopify-json] [--skip-bad REJECTS.csv]",
+		usage:   "KIND FILE [--format generic|shopify|zendesk|gorgias|shopify-json] [--skip-bad REJECTS.csv] [--map 'Their Column=column_name']...",
 		run:     runImport,
 	})
 }
@@ -45,6 +45,11 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	batch := fs.Int("batch", 5000, "rows per transaction")
 	dateOrder := fs.String("date-order", "dmy", "how to read ambiguous slash dates such as 03/04/2026: dmy or mdy")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	var maps []string
+	fs.Func("map", "rename a column of the file: `'Their Column=order_id'` (repeat for more; docs/import.md#renamed-columns)", func(v string) error {
+		maps = append(maps, v)
+		return nil
+	})
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -57,6 +62,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return importShopifyJSON(ctx, a, *dsn, pos[0], pos[1], *asJSON, *batch)
 	}
 	opts := ingest.Options{Kind: pos[0], Format: *format, SkipBad: *skipBad, BatchSize: *batch, Now: a.now}
+	if opts.Rename, err = ingest.ParseRename(maps); err != nil {
+		return fmt.Errorf("--map: %w", err)
+	}
 	switch *dateOrder {
 	case "dmy":
 		opts.DateOrder = domain.DayFirst

@@ -18,9 +18,8 @@ func init() {
 		"send":  {name: "notify send", usage: "[--db DSN]", run: runNotifySend},
 		"retry": {name: "notify retry", usage: "ID [--db DSN]", run: runNotifyRetry},
 	}
-	for _, s := range notify.Settings {
-		settingKeys[s.Key] = settingKey{help: s.Help, check: s.Check, secret: s.Secret}
-	}
+	// The delivery settings are registered by package settings, which the
+	// notifications settings page reads too.
 }
 
 var notifyActions map[string]*command

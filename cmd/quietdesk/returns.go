@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"quietdesk/internal/selfserve"
+	"quietdesk/internal/settings"
 )
 
 // The return policy's settings and commands (docs/order-help.md): the
@@ -13,14 +14,14 @@ import (
 // the requests they made.
 func init() {
 	for _, s := range selfserve.Settings {
-		settingKeys[s.Key] = settingKey{help: s.Help, check: s.Check}
+		settings.Register(settings.Def{Key: s.Key, Help: s.Help, Check: s.Check})
 	}
-	settingKeys[selfserve.SettingSecret] = settingKey{secret: true, help: "signs order links and help-centre cookies (made on first use; changing it ends every link given out)", check: func(v string) error {
+	settings.Register(settings.Def{Key: selfserve.SettingSecret, Secret: true, Help: "signs order links and help-centre cookies (made on first use; changing it ends every link given out)", Check: func(v string) error {
 		if len(v) < 32 {
 			return fmt.Errorf("is %d characters; use at least 32 random ones", len(v))
 		}
 		return nil
-	}}
+	}})
 	register(&command{name: "returns", summary: "the return policy and customers' return and cancel requests", usage: "policy|requests …", run: runReturns})
 	returnsActions = map[string]*command{
 		"policy":   {name: "returns policy", usage: "[--set KEY=VALUE …] [--db DSN]", run: runReturnsPolicy},

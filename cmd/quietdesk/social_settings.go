@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"quietdesk/internal/settings"
 
 	"quietdesk/internal/social"
 )
@@ -9,14 +10,14 @@ import (
 // The social webhook's settings (docs/webhooks.md#inbound): the secret
 // bridges sign with, and optionally the brand's own accounts.
 func init() {
-	settingKeys[social.SettingSecret] = settingKey{help: "the secret social and messaging bridges sign POST /webhooks/social with (set it with - to read it from stdin)", secret: true, check: func(v string) error {
+	settings.Register(settings.Def{Key: social.SettingSecret, Help: "the secret social and messaging bridges sign POST /webhooks/social with (set it with - to read it from stdin)", Secret: true, Check: func(v string) error {
 		if v != "" && len(v) < 16 {
 			return fmt.Errorf("is %d characters: use at least 16 random ones (openssl rand -hex 32)", len(v))
 		}
 		return nil
-	}}
-	settingKeys[social.SettingAccounts] = settingKey{help: "the brand's accounts that social messages may be for, as platform:account, comma-separated (e.g. instagram:@brand,messenger:1234); empty: any", check: func(v string) error {
+	}})
+	settings.Register(settings.Def{Key: social.SettingAccounts, Help: "the brand's accounts that social messages may be for, as platform:account, comma-separated (e.g. instagram:@brand,messenger:1234); empty: any", Check: func(v string) error {
 		_, err := social.ParseAccounts(v)
 		return err
-	}}
+	}})
 }

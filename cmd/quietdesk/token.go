@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"quietdesk/internal/audit"
 	"quietdesk/internal/auth"
+	"quietdesk/internal/store"
 )
 
 func init() {
@@ -50,7 +52,15 @@ copy it now, it cannot be shown again.`)
 		return err
 	}
 	defer db.Close()
-	tok, plain, err := auth.Create(ctx, db, *name, strings.Split(*scope, ","), a.now())
+	var tok auth.Token
+	var plain string
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		now := a.now()
+		if tok, plain, err = auth.CreateTx(ctx, tx, *name, strings.Split(*scope, ","), now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, cliActor, "token.create", tokenTarget(tok), "scopes "+strings.Join(tok.Scopes, ","))
+	})
 	if err != nil {
 		return err
 	}
@@ -79,6 +89,9 @@ func runTokenList(ctx context.Context, a *app, args []string) error {
 	})
 }
 
+// tokenTarget names a token in the audit log.
+func tokenTarget(t auth.Token) string { return fmt.Sprintf("token %d %q", t.ID, t.Name) }
+
 func stamp(t *time.Time) string {
 	if t == nil {
 		return "-"
@@ -97,7 +110,15 @@ func runTokenRevoke(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := auth.Revoke(ctx, db, id, a.now()); err != nil {
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		now := a.now()
+		tok, revoked, err := auth.RevokeTx(ctx, tx, id, now)
+		if err != nil || !revoked {
+			return err
+		}
+		return audit.Record(ctx, tx, now, cliActor, "token.revoke", tokenTarget(tok), "")
+	})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "token %d revoked\n", id)

@@ -1,11 +1,14 @@
 package main
 
-import "quietdesk/internal/twilio"
+import (
+	"quietdesk/internal/settings"
+	"quietdesk/internal/twilio"
+)
 
 // The Twilio channel's settings (docs/twilio.md): the account, the senders
 // of replies, and where calls go.
 func init() {
 	for _, s := range twilio.Settings {
-		settingKeys[s.Key] = settingKey{help: s.Help, check: s.Check, secret: s.Secret}
+		settings.Register(settings.Def{Key: s.Key, Help: s.Help, Check: s.Check, Secret: s.Secret})
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 	"strings"
 
+	"quietdesk/internal/audit"
 	"quietdesk/internal/auth"
+	"quietdesk/internal/store"
 )
 
 func init() {
@@ -59,7 +61,14 @@ hash of it is stored.`)
 		return err
 	}
 	defer db.Close()
-	u, err := auth.AddUser(ctx, db, *email, *role, password, a.now())
+	var u auth.User
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		now := a.now()
+		if u, err = auth.AddUserTx(ctx, tx, *email, *role, password, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, cliActor, "user.add", u.Email, "role "+u.Role)
+	})
 	if err != nil {
 		return err
 	}
@@ -89,7 +98,14 @@ func runUserPasswd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := auth.SetPassword(ctx, db, *email, password, a.now()); err != nil {
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		now := a.now()
+		if err := auth.SetPasswordTx(ctx, tx, *email, password, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, cliActor, "user.password", strings.ToLower(strings.TrimSpace(*email)), "password changed, sessions ended")
+	})
+	if err != nil {
 		return err
 	}
 	if generated {

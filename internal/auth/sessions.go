@@ -50,6 +50,15 @@ func StartSession(ctx context.Context, db *store.DB, user User, now time.Time) (
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.Unix()); err != nil {
 			return err
 		}
+		// Only an active user gets a session: one deactivated since the
+		// password was checked is refused here.
+		res, err := tx.Exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ? AND deactivated_at IS NULL`, now.Unix(), user.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return ErrDeactivated
+		}
 		return tx.QueryRow(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			hash(plain), user.ID, now.Unix(), now.Unix(), s.ExpiresAt.Unix()).Scan(&s.ID)
 	})
@@ -72,7 +81,7 @@ func LookupSession(ctx context.Context, db *store.DB, plain string, now time.Tim
 	var s Session
 	var created, seen, expires int64
 	row := db.QueryRow(ctx, `SELECT s.id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, u.role, u.name, u.created_at, u.password_changed_at, u.kb_editor
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash(plain))
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND u.deactivated_at IS NULL`, hash(plain))
 	var uCreated, uChanged int64
 	err := row.Scan(&s.ID, &created, &seen, &expires, &s.User.ID, &s.User.Email, &s.User.Role, &s.User.Name, &uCreated, &uChanged, &s.User.KBEditor)
 	if errors.Is(err, sql.ErrNoRows) {

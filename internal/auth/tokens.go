@@ -59,6 +59,22 @@ const lastUsedResolution = time.Minute
 // Create stores a new token and returns it with its plaintext, which is not
 // kept anywhere and cannot be shown again.
 func Create(ctx context.Context, db *store.DB, name string, scopes []string, now time.Time) (Token, string, error) {
+	var t Token
+	var plain string
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, plain, err = CreateTx(ctx, tx, name, scopes, now)
+		return err
+	})
+	if err != nil {
+		return Token{}, "", err
+	}
+	return t, plain, nil
+}
+
+// CreateTx is Create inside tx, so the caller records the change in the
+// same transaction.
+func CreateTx(ctx context.Context, tx *store.Tx, name string, scopes []string, now time.Time) (Token, string, error) {
 	name = strings.TrimSpace(name)
 	scopes, problems := cleanScopes(scopes)
 	problems.Require("name", name)
@@ -71,10 +87,8 @@ func Create(ctx context.Context, db *store.DB, name string, scopes []string, now
 	}
 	plain := TokenPrefix + base64.RawURLEncoding.EncodeToString(secret[:])
 	t := Token{Name: name, Scopes: scopes, CreatedAt: now.Truncate(time.Second)}
-	err := db.WriteTx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			name, hash(plain), strings.Join(scopes, ","), now.Unix()).Scan(&t.ID)
-	})
+	err := tx.QueryRow(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		name, hash(plain), strings.Join(scopes, ","), now.Unix()).Scan(&t.ID)
 	if err != nil {
 		return Token{}, "", err
 	}
@@ -142,19 +156,28 @@ func Verify(ctx context.Context, db *store.DB, plain string, now time.Time) (Tok
 
 // Revoke refuses a token from now on. Revoking a revoked token does nothing.
 func Revoke(ctx context.Context, db *store.DB, id int64, now time.Time) error {
-	res, err := db.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now.Unix(), id)
-	if err != nil {
+	return db.WriteTx(ctx, func(tx *store.Tx) error {
+		_, _, err := RevokeTx(ctx, tx, id, now)
 		return err
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
-	}
-	var one int
-	err = db.QueryRow(ctx, `SELECT 1 FROM api_tokens WHERE id = ?`, id).Scan(&one)
+	})
+}
+
+// RevokeTx is Revoke inside tx; it returns the token and whether this call
+// revoked it (false: it already was).
+func RevokeTx(ctx context.Context, tx *store.Tx, id int64, now time.Time) (Token, bool, error) {
+	t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Errorf(domain.ENotFound, "there is no API token %d (quietdesk token list shows them)", id)
+		return Token{}, false, domain.Errorf(domain.ENotFound, "there is no API token %d (quietdesk token list shows them)", id)
 	}
-	return err
+	if err != nil || t.RevokedAt != nil {
+		return t, false, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now.Unix(), id); err != nil {
+		return t, false, err
+	}
+	at := now.Truncate(time.Second)
+	t.RevokedAt = &at
+	return t, true, nil
 }
 
 // List returns every token, revoked ones included, oldest first.

@@ -51,7 +51,18 @@ type User struct {
 	KBEditor          bool      `json:"kb_editor,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	PasswordChangedAt time.Time `json:"password_changed_at"`
+	// LastLoginAt is when the user last logged in (nil: never, or before
+	// logins were recorded).
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// DeactivatedAt is when an admin deactivated the user: they cannot log
+	// in until reactivated.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
+	// Invited is true until an invited user sets their password.
+	Invited bool `json:"invited,omitempty"`
 }
+
+// Active reports whether the user may log in (once they have a password).
+func (u User) Active() bool { return u.DeactivatedAt == nil }
 
 // SeesDashboards reports whether the user's role reads the metrics pages
 // and the metrics API.
@@ -76,11 +87,19 @@ var DeskRoles = []string{RoleAdmin, RoleAgent}
 
 // AddUser stores a new user with a password.
 func AddUser(ctx context.Context, db *store.DB, email, role, password string, now time.Time) (User, error) {
-	email, p := cleanEmail(email)
-	role = strings.ToLower(strings.TrimSpace(role))
-	if !slices.Contains(Roles, role) {
-		p.Add("role", "%q is not a role: use %s", role, strings.Join(Roles, ", "))
-	}
+	var u User
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = AddUserTx(ctx, tx, email, role, password, now)
+		return err
+	})
+	return u, err
+}
+
+// AddUserTx stores a new user with a password inside tx, so the caller can
+// record the change (audit.Record) in the same transaction.
+func AddUserTx(ctx context.Context, tx *store.Tx, email, role, password string, now time.Time) (User, error) {
+	email, role, p := cleanUser(email, role)
 	p = append(p, checkPassword(password)...)
 	if len(p) > 0 {
 		return User{}, &domain.Error{Code: domain.EInvalid, Message: "cannot add the user", Fields: p}
@@ -89,28 +108,44 @@ func AddUser(ctx context.Context, db *store.DB, email, role, password string, no
 	if err != nil {
 		return User{}, err
 	}
-	u := User{Email: email, Role: role, CreatedAt: now.Truncate(time.Second), PasswordChangedAt: now.Truncate(time.Second)}
-	err = db.WriteTx(ctx, func(tx *store.Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE email = ?`, email).Scan(&one)
-		if err == nil {
-			return domain.Errorf(domain.EConflict, "there is already a user %s: change the password with quietdesk user passwd --email %s", email, email)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		return tx.QueryRow(ctx, `INSERT INTO users (email, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			email, role, string(hash), now.Unix(), now.Unix()).Scan(&u.ID)
-	})
-	if err != nil {
+	return insertUser(ctx, tx, email, role, string(hash), now)
+}
+
+// cleanUser checks a new user's email and role.
+func cleanUser(email, role string) (string, string, domain.Problems) {
+	email, p := cleanEmail(email)
+	role = strings.ToLower(strings.TrimSpace(role))
+	if !slices.Contains(Roles, role) {
+		p.Add("role", "%q is not a role: use %s", role, strings.Join(Roles, ", "))
+	}
+	return email, role, p
+}
+
+// insertUser stores a user whose email and role are checked; hash is
+// empty for an invited user, whom no password matches yet.
+func insertUser(ctx context.Context, tx *store.Tx, email, role, hash string, now time.Time) (User, error) {
+	u := User{Email: email, Role: role, CreatedAt: now.Truncate(time.Second), PasswordChangedAt: now.Truncate(time.Second), Invited: hash == ""}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE email = ?`, email).Scan(&one)
+	if err == nil {
+		return User{}, domain.Errorf(domain.EConflict, "there is already a user %s: change the password with quietdesk user passwd --email %s, or send a new invitation from /settings/users", email, email)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return User{}, err
 	}
-	return u, nil
+	err = tx.QueryRow(ctx, `INSERT INTO users (email, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		email, role, hash, now.Unix(), now.Unix()).Scan(&u.ID)
+	return u, err
 }
 
 // SetPassword changes a user's password and ends every session of theirs,
 // so a password changed because it leaked locks the holder out at once.
 func SetPassword(ctx context.Context, db *store.DB, email, password string, now time.Time) error {
+	return db.WriteTx(ctx, func(tx *store.Tx) error { return SetPasswordTx(ctx, tx, email, password, now) })
+}
+
+// SetPasswordTx is SetPassword inside tx.
+func SetPasswordTx(ctx context.Context, tx *store.Tx, email, password string, now time.Time) error {
 	email, p := cleanEmail(email)
 	p = append(p, checkPassword(password)...)
 	if len(p) > 0 {
@@ -120,18 +155,16 @@ func SetPassword(ctx context.Context, db *store.DB, email, password string, now 
 	if err != nil {
 		return err
 	}
-	return db.WriteTx(ctx, func(tx *store.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE email = ? RETURNING id`, string(hash), now.Unix(), email).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENotFound, "there is no user %s (quietdesk user list shows them)", email)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+	var id int64
+	err = tx.QueryRow(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE email = ? RETURNING id`, string(hash), now.Unix(), email).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Errorf(domain.ENotFound, "there is no user %s (quietdesk user list shows them)", email)
+	}
+	if err != nil {
 		return err
-	})
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+	return err
 }
 
 // Users returns every user, oldest first.
@@ -171,8 +204,18 @@ func Authenticate(ctx context.Context, db *store.DB, email, password string) (Us
 	if err != nil {
 		return User{}, err
 	}
+	if hash == "" {
+		// Invited, no password yet: as slow as a wrong password.
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return User{}, errBadLogin
+	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return User{}, errBadLogin
+	}
+	// Told only to whoever knows the password: the account exists, and an
+	// admin can reactivate it.
+	if u.DeactivatedAt != nil {
+		return User{}, ErrDeactivated
 	}
 	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < passwordCost {
 		if better, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost); err == nil {
@@ -182,6 +225,9 @@ func Authenticate(ctx context.Context, db *store.DB, email, password string) (Us
 	}
 	return u, nil
 }
+
+// ErrDeactivated refuses the login of a deactivated user.
+var ErrDeactivated = domain.Errorf(domain.EForbidden, "this account is deactivated: ask an admin to reactivate it")
 
 var dummyHash = sync.OnceValue(func() []byte {
 	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), passwordCost)
@@ -220,15 +266,17 @@ func checkPassword(password string) domain.Problems {
 	return p
 }
 
-const userColumns = `id, email, role, name, created_at, password_changed_at, kb_editor`
+const userColumns = `id, email, role, name, created_at, password_changed_at, kb_editor, last_login_at, deactivated_at, password_hash = ''`
 
 func scanUser(row interface{ Scan(...any) error }, more ...any) (User, error) {
 	var u User
 	var created, changed int64
-	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.Name, &created, &changed, &u.KBEditor}, more...)...); err != nil {
+	var login, deactivated sql.NullInt64
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.Name, &created, &changed, &u.KBEditor, &login, &deactivated, &u.Invited}, more...)...); err != nil {
 		return u, err
 	}
 	u.CreatedAt = time.Unix(created, 0)
 	u.PasswordChangedAt = time.Unix(changed, 0)
+	u.LastLoginAt, u.DeactivatedAt = unixOrNil(login), unixOrNil(deactivated)
 	return u, nil
 }

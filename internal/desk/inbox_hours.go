@@ -24,7 +24,9 @@ const (
 	// in turn.
 	SettingRoundRobin = "desk.round_robin"
 	// SettingReturnWindow is how many days after delivery a customer may
-	// return an order (the {{return_deadline}} of saved replies).
+	// return an order (the {{return_deadline}} of saved replies). It is
+	// the return policy's window, defined (help, check) with the policy in
+	// package selfserve; the desk only reads it.
 	SettingReturnWindow = "returns.window_days"
 	// SettingTrackingURL builds a tracking link from a carrier and a
 	// tracking number when the shipment's event carries no link:
@@ -60,10 +62,6 @@ var InboxSettings = []InboxSetting{
 			return fmt.Errorf("%q is neither on nor off", v)
 		}
 		return nil
-	}},
-	{Key: SettingReturnWindow, Help: "days after delivery a customer may return an order, for saved replies' {{return_deadline}} (30 until set)", Check: func(v string) error {
-		_, err := parseReturnWindow(v)
-		return err
 	}},
 	{Key: SettingTrackingURL, Help: "tracking link for carriers whose events carry none, with {carrier} and {number}: https://track.example.com/{carrier}/{number}", Check: func(v string) error {
 		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") || !strings.Contains(v, "{number}") {

@@ -342,12 +342,19 @@ func TestShopifyResavedRefusedInTheWrongDateOrder(t *testing.T) {
 	}
 }
 
+// A file of several currencies is checked order by order: the first
+// sets the store's currency, and an order in another one without a rate
+// is refused on its line, saying what to import (shopify_exports_test.go
+// imports such a file with rates).
 func TestShopifyMixedCurrencyRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		_, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_mixed_currency.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
-		want := "mixes currencies EUR (order #2103, line 2) and GBP (order #2102, line 3)"
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "split the file by currency") {
-			t.Fatalf("err = %v, want it to say %q", err, want)
+		sum, err := ingest.ImportFile(context.Background(), db, exportsDir+"shopify_orders_mixed_currency.csv", ingest.Options{Now: clocktest.Clock(), Kind: "orders"})
+		if !errors.Is(err, ingest.ErrRejected) || len(sum.Errors) != 1 {
+			t.Fatalf("err = %v, errors %v", err, sum.Errors)
+		}
+		want := "GBP, but the store's currency is EUR: import exchange rates first (quietdesk import fx_rates FILE"
+		if e := sum.Errors[0]; e.Line != 3 || e.Column != "Currency" || !strings.Contains(e.Reason, want) {
+			t.Fatalf("error %+v, want line 3, column Currency, %q", e, want)
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM orders`); n != 0 {
 			t.Fatalf("%d orders stored", n)

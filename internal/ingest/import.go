@@ -33,6 +33,10 @@ type Options struct {
 	Progress func(phase string, done, total int64)
 	// Now is the clock (when new customers were first seen). Required.
 	Now clock.Clock
+	// Rename maps the file's column names to the ones the format reads
+	// ("Order Number" → "order_id"), applied to the header before the
+	// format is picked (ParseRename reads --map flags).
+	Rename map[string]string
 }
 
 // RowError is one rejected row: where it is and why.
@@ -118,19 +122,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opts Options) (S
 		if opts.Progress != nil {
 			r = &countingReader{r: f, total: info.Size(), phase: phase, report: opts.Progress}
 		}
-		c, err := NewCSV(r)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-		format, err := pickFormat(kind, opts.Format, c.Header())
-		if err != nil {
-			return nil, nil, err
-		}
-		src, err := format.Open(c, tp)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return src, format, nil
+		return openSource(r, kind, opts, tp, path)
 	}
 
 	// Pass 1: check every row.
@@ -386,15 +378,7 @@ func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp
 		return err
 	}
 	defer f.Close()
-	c, err := NewCSV(f)
-	if err != nil {
-		return err
-	}
-	format, err := pickFormat(kind, opts.Format, c.Header())
-	if err != nil {
-		return err
-	}
-	src, err := format.Open(c, tp)
+	src, _, err := openSource(f, kind, opts, tp, path)
 	if err != nil {
 		return err
 	}
@@ -418,6 +402,40 @@ func writeRejects(ctx context.Context, path string, opts Options, kind *Kind, tp
 		return err
 	}
 	return out.Close()
+}
+
+// openSource reads the header of r, renames its columns as opts say, and
+// opens the format opts name (or the one the header shows).
+func openSource(r io.Reader, kind *Kind, opts Options, tp domain.TimeParser, path string) (Source, *Format, error) {
+	c, err := NewCSV(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.Rename(opts.Rename); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	format, err := pickFormat(kind, opts.Format, c.Header())
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := format.Open(c, tp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return src, format, nil
+}
+
+// OpenFile reads a file's header and opens its format as ImportFile does,
+// for a preview of its first records. opts.TimeZone must be set.
+func OpenFile(r io.Reader, name string, opts Options) (Source, *Format, error) {
+	kind, ok := Kinds[opts.Kind]
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown kind %q: use one of %s", opts.Kind, strings.Join(KindNames(), ", "))
+	}
+	if opts.TimeZone == nil {
+		return nil, nil, errors.New("ingest: Options.TimeZone is required to open a file")
+	}
+	return openSource(r, kind, opts, domain.TimeParser{Loc: opts.TimeZone, Order: opts.DateOrder}, name)
 }
 
 func keyHash(s string) uint64 {

@@ -19,22 +19,22 @@ import (
 
 func init() { RegisterFormat(shopifyFormat) }
 
-// shopifyRequired is what an export trimmed to fewer columns must keep.
-var shopifyRequired = []string{"Name", "Created at", "Lineitem quantity", "Lineitem price"}
-
 var shopifyFormat = &Format{
 	Name: "shopify",
 	Kind: shopifyOrders,
 	Detect: func(header []string) bool {
-		return len(missingColumns(headerIndex(header), shopifyRequired...)) == 0
+		idx := headerIndex(header)
+		return len(missingColumns(idx, "Name")) == 0 && len(presentColumns(header, idx, shopifyDates)) > 0
 	},
 	Open: func(c *CSV, tp domain.TimeParser) (Source, error) {
 		idx := headerIndex(c.Header())
-		if missing := missingColumns(idx, shopifyRequired...); len(missing) > 0 {
-			return nil, fmt.Errorf("line 1: not a Shopify orders export: missing column(s) %s", strings.Join(missing, ", "))
+		dates := presentColumns(c.Header(), idx, shopifyDates)
+		if len(missingColumns(idx, "Name")) > 0 || len(dates) == 0 {
+			return nil, fmt.Errorf("line 1: not a Shopify orders export: it needs the order's Name and a date column (%s); the header has: %s",
+				strings.Join(shopifyDates, ", "), strings.Join(c.Header(), ", "))
 		}
-		_, hasCurrency := idx["currency"]
-		return &shopifySource{csv: c, tp: tp, idx: idx, hasCurrency: hasCurrency, seen: firstSeen{}}, nil
+		return &shopifySource{csv: c, tp: tp, idx: idx, dates: dates, seen: firstSeen{},
+			lineItems: len(missingColumns(idx, "Lineitem quantity", "Lineitem price")) == 0}, nil
 	},
 }
 
@@ -53,6 +53,9 @@ var shopifyOrders = func() *Kind {
 type shopifyOrder struct {
 	Order  commerce.Order
 	Refund *commerce.Return
+	// RevenueUnknown is set when the file has no amount for the order
+	// (shopify_amounts.go): its amounts are stored as 0 and flagged.
+	RevenueUnknown bool
 }
 
 // writeShopifyOrders writes the orders in the store's currency, then their
@@ -71,7 +74,10 @@ func writeShopifyOrders(ctx context.Context, tx *store.Tx, env *Env, recs []any)
 		return store.Counts{}, err
 	}
 	counts, err := WriteOrders(ctx, tx, env, orders)
-	if err != nil || len(refunds) == 0 {
+	if err != nil {
+		return counts, err
+	}
+	if err := markRevenueUnknown(ctx, tx, recs); err != nil || len(refunds) == 0 {
 		return counts, err
 	}
 	rc, err := commerce.UpsertReturns(ctx, tx, refunds)
@@ -80,15 +86,16 @@ func writeShopifyOrders(ctx context.Context, tx *store.Tx, env *Env, recs []any)
 }
 
 type shopifySource struct {
-	csv         *CSV
-	tp          domain.TimeParser
-	idx         map[string]int
-	hasCurrency bool
-	next        *Record   // the first row of the next order, read ahead
-	seen        firstSeen // order Name → line of its first row
-	// The file's currency and where it was first seen (§3.6).
-	currency, currencyOrder string
-	currencyLine            int
+	csv *CSV
+	tp  domain.TimeParser
+	idx map[string]int
+	// dates are the file's date columns an order's date is read from, as
+	// the header spells them, in shopifyDates' order.
+	dates []string
+	// lineItems is whether the file has the line-item amounts.
+	lineItems bool
+	next      *Record   // the first row of the next order, read ahead
+	seen      firstSeen // order Name → line of its first row
 }
 
 func (s *shopifySource) Header() []string { return s.csv.Header() }
@@ -147,7 +154,7 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		return Item{Line: line, Record: &shopifyOrder{}, Problems: p, Raw: rawRows(rows)}, nil
 	}
 	head := s.row(rows[0])
-	for _, col := range []string{"Created at", "Fulfilled at", "Cancelled at"} {
+	for _, col := range append(s.dates, "Cancelled at") {
 		if err := checkDateOrder(s.tp, line, col, head.Get(col)); err != nil {
 			return Item{}, err
 		}
@@ -177,11 +184,10 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		// The export has no Shopify customer id: the email (and phone) say
 		// who the customer is.
 		Customer:        commerce.CustomerRef{Email: strings.ToLower(r.email("Email")), Phone: r.str("Phone"), Name: r.str("Billing Name")},
-		PlacedAt:        r.when("Created at"),
+		PlacedAt:        s.placedAt(r),
 		FulfilledAt:     r.optWhen("Fulfilled at"),
 		CancelledAt:     r.optWhen("Cancelled at"),
 		Currency:        strings.ToUpper(r.str("Currency")),
-		Discounts:       r.money("Discount Amount"), // includes free-shipping codes
 		ShippingCharged: r.money("Shipping"),
 		DiscountCode:    r.str("Discount Code"),
 		SalesChannel:    r.str("Source"),
@@ -192,7 +198,6 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		// (docs/shopify.md#carrier-and-category).
 		Country: r.str("Shipping Country"),
 		Tags:    joinTags(strings.Split(r.str("Tags"), ",")),
-		Lines:   []commerce.OrderLine{},
 	}
 	// Pickups and draft orders have no shipping address.
 	if o.Country == "" {
@@ -207,12 +212,9 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 	default:
 		o.Status = "placed" // unfulfilled, partial
 	}
-	if s.hasCurrency {
-		if err := s.checkCurrency(r, o.Currency, name, line); err != nil {
-			return Item{}, err
-		}
-	}
-	s.lines(&o, rows, r)
+	// A file of several currencies imports order by order, each converted
+	// or refused as the store's currency rules say (currency.go).
+	unknown, amountColumn := s.amounts(&o, rows, r)
 
 	var refund *commerce.Return
 	if amount := r.money("Refunded Amount"); amount != 0 {
@@ -233,11 +235,14 @@ func (s *shopifySource) order(rows []Record) (Item, error) {
 		checkDiscounts(&problems, &o)
 		if refund != nil {
 			problems = append(problems, refund.Validate()...)
-			checkRefund(&problems, refund.RefundAmount, o.ItemRevenue+o.ShippingCharged, name)
+			// An order of unknown revenue has no amount to hold it to.
+			if !unknown {
+				checkRefund(&problems, refund.RefundAmount, o.ItemRevenue+o.ShippingCharged, name)
+			}
 		}
-		problems = renameProblems(problems, shopifyFields)
+		problems = renameProblems(problems, s.columns(amountColumn))
 	}
-	return Item{Line: line, Record: &shopifyOrder{Order: o, Refund: refund}, Problems: problems, Raw: rawRows(rows)}, nil
+	return Item{Line: line, Record: &shopifyOrder{Order: o, Refund: refund, RevenueUnknown: unknown}, Problems: problems, Raw: rawRows(rows)}, nil
 }
 
 // lines reads every row's line item into the order and sums item revenue.
@@ -274,22 +279,6 @@ func (s *shopifySource) lines(o *commerce.Order, rows []Record, r *reader) {
 	if len(o.Lines) > 0 {
 		o.SKU = o.Lines[0].SKU
 	}
-}
-
-// checkCurrency refuses a file whose orders use several currencies: all
-// money in the store is in one currency, and summing euros with pounds
-// would be wrong. An order without a currency is that order's problem.
-func (s *shopifySource) checkCurrency(r *reader, cur, name string, line int) error {
-	switch {
-	case cur == "":
-		r.problems.Add("Currency", "is empty on the order's first row")
-	case s.currency == "":
-		s.currency, s.currencyOrder, s.currencyLine = cur, name, line
-	case cur != s.currency:
-		return fmt.Errorf("the file mixes currencies %s (order %s, line %d) and %s (order %s, line %d): Quietdesk imports one currency per file; split the file by currency (or filter the export by currency in Shopify) and import each part",
-			s.currency, s.currencyOrder, s.currencyLine, cur, name, line)
-	}
-	return nil
 }
 
 // unreadableRows gathers the problems of an order's rows that cannot be

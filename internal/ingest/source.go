@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,12 +60,16 @@ type CSV struct {
 // NewCSV reads the header row of r.
 func NewCSV(r io.Reader) (*CSV, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
+	if head, _ := br.Peek(512); notText(head) != "" {
+		return nil, errors.New(notText(head))
+	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	} else if bytes.HasPrefix(bom, []byte{0xFF, 0xFE}) || bytes.HasPrefix(bom, []byte{0xFE, 0xFF}) {
 		return nil, errors.New(`the file is UTF-16 (Excel's "Unicode Text"): save it as "CSV UTF-8"`)
 	}
 	cr := csv.NewReader(br)
+	cr.Comma = headerDelimiter(br) // shopify_csv.go
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -284,4 +289,113 @@ func pickFormat(kind *Kind, name string, header []string) (*Format, error) {
 	}
 	names := append([]string{"generic"}, FormatNames(kind.Name)...)
 	return nil, fmt.Errorf("format %q is not known for %s: use one of %s", name, kind.Name, strings.Join(names, ", "))
+}
+
+// notText says what a file that begins with head is when it is plainly not
+// CSV text (a spreadsheet, a PDF, an image), so the message names it
+// instead of a byte of line 1; "" when it may be CSV.
+func notText(head []byte) string {
+	const saveAs = `: save it as "CSV UTF-8" and import that file`
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "the file is a spreadsheet (.xlsx, .ods) or a zip archive, not CSV" + saveAs
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return "the file is an old Excel spreadsheet (.xls), not CSV" + saveAs
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return "the file is a PDF, not CSV: export the data as CSV instead"
+	case bytes.HasPrefix(head, []byte("\x89PNG")), bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}), bytes.HasPrefix(head, []byte("GIF8")),
+		len(head) > 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP")):
+		return "the file is an image, not CSV: export the data as CSV instead"
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return "" // UTF-16 text: NewCSV says how to save it
+	case binary(head):
+		return "the file is binary, not CSV text" + saveAs
+	}
+	return ""
+}
+
+// binary reports whether a file's first bytes are no text: a NUL byte in
+// the header line, or control characters in a tenth of them. (A NUL in a
+// later row is that row's problem, reported with its line.)
+func binary(head []byte) bool {
+	first, _, _ := bytes.Cut(head, []byte("\n"))
+	if bytes.IndexByte(first, 0) >= 0 {
+		return true
+	}
+	control := 0
+	for _, b := range head {
+		if b < 0x20 && b != '\t' && b != '\r' && b != '\n' {
+			control++
+		}
+	}
+	return len(head) > 0 && control*10 >= len(head)
+}
+
+// Rename renames header columns: m maps a column of the file ("Order
+// Number") to the name the format reads ("order_id"). A name m gives that
+// the header lacks, or a rename onto a column the file already has, is
+// refused: the mapping was made for another file.
+func (c *CSV) Rename(m map[string]string) error {
+	if len(m) == 0 {
+		return nil
+	}
+	for from := range m {
+		if _, ok := c.index[strings.TrimSpace(from)]; !ok {
+			return fmt.Errorf("line 1: the column mapping names column %q, which the header lacks; the header has: %s", from, strings.Join(c.header, ", "))
+		}
+	}
+	renamed := slices.Clone(c.header)
+	for i, h := range c.header {
+		if to := strings.TrimSpace(m[h]); to != "" {
+			renamed[i] = to
+		}
+	}
+	index := map[string]int{}
+	for i, h := range renamed {
+		if h == "" {
+			continue
+		}
+		if first, dup := index[h]; dup {
+			return fmt.Errorf("line 1: the column mapping gives two columns the name %q (%q and %q): map only one of them", h, c.header[first], c.header[i])
+		}
+		index[h] = i
+	}
+	c.header, c.index = renamed, index
+	return nil
+}
+
+// ParseRename reads column mappings written "Their Column=order_id", as
+// the --map flag takes them, into a map for Options.Rename.
+func ParseRename(pairs []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, p := range pairs {
+		from, to, ok := strings.Cut(p, "=")
+		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+		if !ok || from == "" || to == "" {
+			return nil, fmt.Errorf("column mapping %q: write it as 'Their Column=column_name'", p)
+		}
+		if prev, dup := m[from]; dup && prev != to {
+			return nil, fmt.Errorf("column %q is mapped twice (to %s and to %s): keep one", from, prev, to)
+		}
+		m[from] = to
+	}
+	return m, nil
+}
+
+// Recognise lists the formats, of every kind, whose header this is: the
+// tools' exports first, then generic files. A file chosen as one kind but
+// recognised as another's is refused with what it holds.
+func Recognise(header []string) []*Format {
+	var tools, generic []*Format
+	for _, name := range KindNames() {
+		for _, f := range formats[name] {
+			if f.Detect(header) {
+				tools = append(tools, f)
+			}
+		}
+		if g := GenericFormat(Kinds[name]); g.Detect(header) {
+			generic = append(generic, g)
+		}
+	}
+	return append(tools, generic...)
 }

@@ -252,7 +252,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			n := 0
 			for i := len(periods) - 1; i >= 0 && n < trailingMature; i-- {
 				if f := sums[key{periods[i], g}]; f != nil && isMature(periods[i]) && f.orders > 0 {
-					ret += f.returnsCost
+					ret += f.returnsCost - f.unknownReturns
 					net += f.netRevenue
 					n++
 				}
@@ -268,7 +268,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		if !q.ReturnAdjusted || isMature(p) {
 			return f, nil
 		}
-		est := max(0, round(rate[g]*f.netRevenue-f.returnsCost))
+		est := max(0, round(rate[g]*f.netRevenue-(f.returnsCost-f.unknownReturns)))
 		adjusted := *f
 		adjusted.returnsCost += est
 		return &adjusted, &est
@@ -383,6 +383,13 @@ func periodEnd(start time.Time, grain string) time.Time {
 func value(metric string, f *facts, supportCost, orders float64, label string, start time.Time, mature bool, group *string) Row {
 	row := Row{Period: label, Start: start.Format(dateLayout), Group: group}
 	var num, den float64
+	// The revenue metrics leave out the orders whose revenue is unknown
+	// (docs/metrics.md#unknown-revenue): known is how many they cover, and
+	// they carry the support cost of those orders only, a share by count.
+	known, knownReturns, knownSupport := f.orders-f.revenueUnknown, f.returnsCost-f.unknownReturns, supportCost
+	if f.revenueUnknown > 0 && f.orders > 0 {
+		knownSupport = supportCost * known / f.orders
+	}
 	switch metric {
 	case "orders":
 		num, den = f.orders, 1
@@ -409,11 +416,11 @@ func value(metric string, f *facts, supportCost, orders float64, label string, s
 	case "returns_cost":
 		num, den = f.returnsCost, 1
 	case "contribution_per_order":
-		num, den = f.netRevenue-f.cogs-f.fulfillment-f.paymentFees-f.returnsCost-supportCost, f.orders
+		num, den = f.netRevenue-f.cogs-f.fulfillment-f.paymentFees-knownReturns-knownSupport, known
 	case "return_cost_ratio":
-		num, den = f.returnsCost, f.netRevenue
+		num, den = knownReturns, f.netRevenue
 	case "variable_cost_ratio":
-		num, den = f.cogs+f.fulfillment+f.paymentFees+f.returnsCost+supportCost, f.netRevenue
+		num, den = f.cogs+f.fulfillment+f.paymentFees+knownReturns+knownSupport, f.netRevenue
 	case "owner_completion_rate":
 		num, den = f.actionsOnTime, f.actionsDue
 	case "repeat_contact_rate":
@@ -435,6 +442,15 @@ func value(metric string, f *facts, supportCost, orders float64, label string, s
 	if den != 0 {
 		v := round(num / den)
 		row.Value = &v
+	}
+	if def, _ := Lookup(metric); def.Revenue && f.revenueUnknown > 0 {
+		row.RevenueUnknown = f.revenueUnknown
+		coverage := round(known / f.orders)
+		row.RevenueCoverage = &coverage
+		if known == 0 {
+			// No order's revenue is known: the figure is unknown, not 0.
+			row.Value = nil
+		}
 	}
 	return row
 }

@@ -11,6 +11,12 @@ type facts struct {
 	fulfillment       float64
 	paymentFees       float64
 	returnsCost       float64
+	// revenueUnknown counts the orders whose revenue is unknown; their
+	// amounts are not in netRevenue, cogs, fulfillment or paymentFees.
+	// Their returns are in returnsCost, and also in unknownReturns, so
+	// the revenue metrics can leave them out.
+	revenueUnknown float64
+	unknownReturns float64
 
 	contacts float64
 	repeats  float64
@@ -54,6 +60,8 @@ func (f *facts) add(o *facts) {
 	f.fulfillment += o.fulfillment
 	f.paymentFees += o.paymentFees
 	f.returnsCost += o.returnsCost
+	f.revenueUnknown += o.revenueUnknown
+	f.unknownReturns += o.unknownReturns
 	f.contacts += o.contacts
 	f.repeats += o.repeats
 	f.supportCost += o.supportCost

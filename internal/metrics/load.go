@@ -160,7 +160,8 @@ func (l *loader) orders(ctx context.Context) error {
 	rows, err := l.db.Query(ctx, `SELECT o.placed_at,
 			o.item_revenue - o.discounts + o.shipping_charged, o.cogs, o.fulfillment_cost, o.payment_fees,
 			COALESCE((SELECT SUM(r.refund_amount + r.return_shipping_cost - r.restocked_cogs) FROM returns r WHERE r.order_id = o.id), 0),
-			(SELECT COUNT(*) FROM contacts c WHERE c.order_id = o.id AND c.started_at < o.placed_at + ?)`+cols+`
+			(SELECT COUNT(*) FROM contacts c WHERE c.order_id = o.id AND c.started_at < o.placed_at + ?),
+			CASE WHEN o.revenue_unknown THEN 1 ELSE 0 END`+cols+`
 		FROM orders o WHERE o.placed_at >= ? AND o.placed_at < ? AND `+processed, int64(l.window/time.Second), l.lo, l.hi)
 	if err != nil {
 		return err
@@ -168,16 +169,23 @@ func (l *loader) orders(ctx context.Context) error {
 	defer rows.Close()
 	groups, ptrs := scanGroups(len(dims))
 	for rows.Next() {
-		var placed, net, cogs, ful, fees, ret, cohort int64
-		if err := rows.Scan(append([]any{&placed, &net, &cogs, &ful, &fees, &ret, &cohort}, ptrs...)...); err != nil {
+		var placed, net, cogs, ful, fees, ret, cohort, unknown int64
+		if err := rows.Scan(append([]any{&placed, &net, &cogs, &ful, &fees, &ret, &cohort, &unknown}, ptrs...)...); err != nil {
 			return err
 		}
 		add := func(f *facts) {
 			f.orders++
-			f.netRevenue += float64(net) / 100
-			f.cogs += float64(cogs) / 100
-			f.fulfillment += float64(ful) / 100
-			f.paymentFees += float64(fees) / 100
+			if unknown == 1 {
+				// Its amounts are not zero but unknown: only its count
+				// and its returns are kept (docs/metrics.md#unknown-revenue).
+				f.revenueUnknown++
+				f.unknownReturns += float64(ret) / 100
+			} else {
+				f.netRevenue += float64(net) / 100
+				f.cogs += float64(cogs) / 100
+				f.fulfillment += float64(ful) / 100
+				f.paymentFees += float64(fees) / 100
+			}
 			f.returnsCost += float64(ret) / 100
 			f.cohortContacts += float64(cohort)
 			if cohort > 0 {

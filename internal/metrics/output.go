@@ -64,6 +64,14 @@ func (r Result) table() (header []string, rows [][]string) {
 		header = append(header, "volume_surge")
 	}
 	header = append(header, "partial")
+	// Revenue metrics say how many orders they could not cover, when any.
+	unknown := false
+	for _, row := range r.Rows {
+		unknown = unknown || row.RevenueUnknown > 0
+	}
+	if unknown {
+		header = append(header, "revenue_unknown_orders")
+	}
 	for _, row := range r.Rows {
 		line := []string{row.Period, row.Start}
 		if r.By != "" {
@@ -76,6 +84,8 @@ func (r Result) table() (header []string, rows [][]string) {
 		v := ""
 		if row.Value != nil {
 			v = strconv.FormatFloat(*row.Value, 'f', -1, 64)
+		} else if row.RevenueUnknown > 0 {
+			v = "unknown" // no order's revenue is known: not 0
 		}
 		line = append(line, v, strconv.FormatFloat(row.Numerator, 'f', -1, 64), strconv.FormatFloat(row.Denominator, 'f', -1, 64))
 		if cohort {
@@ -99,6 +109,9 @@ func (r Result) table() (header []string, rows [][]string) {
 			line = append(line, strconv.FormatBool(row.VolumeSurge))
 		}
 		line = append(line, strconv.FormatBool(row.Partial))
+		if unknown {
+			line = append(line, strconv.FormatFloat(row.RevenueUnknown, 'f', -1, 64))
+		}
 		rows = append(rows, line)
 	}
 	return header, rows

@@ -24,7 +24,7 @@ var rolledDims = append([]string{""}, slices.DeleteFunc(slices.Clone(Dimensions)
 
 var factColumns = []string{"orders", "orders_with_contact", "cohort_contacts", "net_revenue", "cogs", "fulfillment", "payment_fees", "returns_cost",
 	"contacts", "repeats", "support_cost", "unowned_cost", "self_resolved", "actions_due", "actions_on_time", "closed_conversations", "one_contact_closed",
-	"answered", "resolved", "replies", "csat_answers", "csat_satisfied"}
+	"answered", "resolved", "replies", "csat_answers", "csat_satisfied", "revenue_unknown", "unknown_returns_cost"}
 
 // histColumns hold the histograms behind the medians; only the median
 // metrics read them.
@@ -33,13 +33,13 @@ var histColumns = []string{"first_response_hist", "resolution_hist"}
 func (f *facts) fields() []any {
 	return []any{f.orders, f.ordersWithContact, f.cohortContacts, f.netRevenue, f.cogs, f.fulfillment, f.paymentFees, f.returnsCost,
 		f.contacts, f.repeats, f.supportCost, f.unownedCost, f.selfResolved, f.actionsDue, f.actionsOnTime, f.closedConversations, f.oneContactClosed,
-		f.answered, f.resolved, f.replies, f.csatAnswers, f.csatSatisfied, f.firstResponse, f.resolution}
+		f.answered, f.resolved, f.replies, f.csatAnswers, f.csatSatisfied, f.revenueUnknown, f.unknownReturns, f.firstResponse, f.resolution}
 }
 
 func (f *facts) pointers(hists bool) []any {
 	out := []any{&f.orders, &f.ordersWithContact, &f.cohortContacts, &f.netRevenue, &f.cogs, &f.fulfillment, &f.paymentFees, &f.returnsCost,
 		&f.contacts, &f.repeats, &f.supportCost, &f.unownedCost, &f.selfResolved, &f.actionsDue, &f.actionsOnTime, &f.closedConversations, &f.oneContactClosed,
-		&f.answered, &f.resolved, &f.replies, &f.csatAnswers, &f.csatSatisfied}
+		&f.answered, &f.resolved, &f.replies, &f.csatAnswers, &f.csatSatisfied, &f.revenueUnknown, &f.unknownReturns}
 	if hists {
 		out = append(out, &f.firstResponse, &f.resolution)
 	}

@@ -45,6 +45,10 @@ type Def struct {
 	// Snapshot metrics count what is open at the end of each period: they
 	// are read from the raw rows, not summed from days.
 	Snapshot bool
+	// Revenue metrics read the orders' amounts: orders whose revenue is
+	// unknown are left out of their numerator and denominator, and each
+	// row says how many there were (docs/metrics.md#unknown-revenue).
+	Revenue bool
 }
 
 // Sides of Def.Side.
@@ -72,11 +76,11 @@ var Defs = []Def{
 	{Name: "self_service_rate", Label: "Self-service rate", Format: "percent", Worse: -1, Side: SideDemand, Numerator: "self-service resolutions", Denominator: "demand"},
 	{Name: "support_cost", Label: "Support cost", Format: "money", Worse: +1, Side: SideContact},
 	{Name: "support_cost_per_order", Label: "Support cost per order", Format: "money", Worse: +1, Side: SideContact, Numerator: "support cost", Denominator: "orders"},
-	{Name: "net_revenue", Label: "Net revenue", Format: "money", Worse: -1, Side: SideOrder},
+	{Name: "net_revenue", Label: "Net revenue", Format: "money", Worse: -1, Side: SideOrder, Revenue: true},
 	{Name: "returns_cost", Label: "Returns cost", Format: "money", Worse: +1, Side: SideOrder, ReturnAdjustable: true},
-	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money", Worse: -1, Side: SideOrder, ReturnAdjustable: true, Numerator: "contribution", Denominator: "orders"},
-	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "returns cost", Denominator: "net revenue"},
-	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "variable cost", Denominator: "net revenue"},
+	{Name: "contribution_per_order", Label: "Contribution per order", Format: "money", Worse: -1, Side: SideOrder, ReturnAdjustable: true, Numerator: "contribution", Denominator: "orders", Revenue: true},
+	{Name: "return_cost_ratio", Label: "Return-cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "returns cost", Denominator: "net revenue", Revenue: true},
+	{Name: "variable_cost_ratio", Label: "Variable cost ratio", Format: "percent", Worse: +1, Side: SideOrder, ReturnAdjustable: true, Numerator: "variable cost", Denominator: "net revenue", Revenue: true},
 	{Name: "owner_completion_rate", Label: "Owner completion rate", Format: "percent", Worse: -1, Side: SideOwner, Numerator: "actions done on time", Denominator: "actions due"},
 	{Name: "repeat_contact_rate", Label: "Repeat-contact rate", Format: "percent", Worse: +1, Side: SideContact, Count: true, Numerator: "repeat contacts", Denominator: "contacts"},
 	{Name: "first_contact_resolution", Label: "First-contact resolution", Format: "percent", Worse: -1, Side: SideConversation, Numerator: "conversations closed after one contact", Denominator: "conversations closed"},
@@ -201,6 +205,13 @@ type Row struct {
 	// ends inside it) or that has not ended yet: its figures are not
 	// comparable with whole periods'.
 	Partial bool `json:"partial,omitempty"`
+	// RevenueUnknown counts, for a revenue metric, the orders of the row
+	// whose revenue is unknown, left out of its figures; RevenueCoverage
+	// is the share of the row's orders whose revenue is known. Both are
+	// absent when every order's revenue is known. Value is nil when no
+	// order's revenue is known: the figure is unknown, not zero.
+	RevenueUnknown  float64  `json:"revenue_unknown_orders,omitempty"`
+	RevenueCoverage *float64 `json:"revenue_coverage,omitempty"`
 	// Orders is the group's processed orders in the period, for an order
 	// dimension or the whole store: the cohort's size, which decides
 	// whether its ratio is worth testing. Not part of the output.

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -68,6 +69,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return s.loginPage(w, r, statusOf(eRateLimited), d)
 	}
 	u, err := auth.Authenticate(r.Context(), s.db, email, r.PostFormValue("password"))
+	if errors.Is(err, auth.ErrDeactivated) {
+		// The password was right: the failure is not counted.
+		d.Error = "This account is deactivated. Ask an admin to reactivate it."
+		return s.loginPage(w, r, statusOf(domain.EForbidden), d)
+	}
 	if domain.ErrorCode(err) == domain.EUnauthorized {
 		s.logins.fail(now, pair)
 		s.loginAddrs.fail(now, addr)
@@ -79,6 +85,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.logins.forget(pair)
 	sess, plain, err := auth.StartSession(r.Context(), s.db, u, now)
+	if errors.Is(err, auth.ErrDeactivated) {
+		d.Error = "This account is deactivated. Ask an admin to reactivate it."
+		return s.loginPage(w, r, statusOf(domain.EForbidden), d)
+	}
 	if err != nil {
 		return err
 	}

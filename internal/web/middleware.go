@@ -85,7 +85,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.String("method", r.Method), slog.String("path", loggedPath(r.URL.Path)), slog.Int("status", sw.status),
 			slog.Int64("bytes", sw.bytes), slog.Duration("duration", s.Now.Since(start)), slog.String("remote", r.RemoteAddr),
 		}
 		if info.token != "" {
@@ -110,7 +110,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v) // the handler asked for the connection to be dropped
 			}
-			s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			s.log.Error("panic", "method", r.Method, "path", loggedPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
 			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 				return // the response has begun; nothing sensible can follow it
 			}
@@ -125,8 +125,11 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.MaxBodyBytes
-		if r.URL.Path == inboundEmailPath {
+		switch {
+		case r.URL.Path == inboundEmailPath:
 			limit = max(limit, desk.MaxMailBytes)
+		case r.URL.Path == importPath && r.Method == http.MethodPost:
+			limit = max(limit, s.MaxUploadBytes)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -192,4 +195,23 @@ func bearer(r *http.Request) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+// secretPaths are the pages whose next path segment is a secret link's
+// token: an invitation, a shared timeline, a satisfaction survey. The log
+// shows "…" in its place, so reading the log gives no one the link.
+var secretPaths = []string{"/invite/", "/share/", "/csat/"}
+
+// loggedPath is a request's path as the log shows it.
+func loggedPath(p string) string {
+	for _, prefix := range secretPaths {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && rest != "" {
+			_, after, more := strings.Cut(rest, "/")
+			if more {
+				return prefix + "…/" + after
+			}
+			return prefix + "…"
+		}
+	}
+	return p
 }

@@ -52,3 +52,25 @@ func TestClientGoneAndBusyDatabase(t *testing.T) {
 		t.Errorf("busy: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }
+
+// The request log never holds a secret link's token: reading the log gives
+// no one an invitation, a shared timeline or a survey.
+func TestLogHidesSecretLinks(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(nil, slog.New(slog.NewTextHandler(&logs, nil)), clocktest.Clock())
+	h := s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, p := range []string{"/invite/tok-invite-123", "/share/tok-share-456", "/csat/tok-csat-789", "/share/tok-share-456/more", "/settings/users"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	got := logs.String()
+	for _, secret := range []string{"tok-invite-123", "tok-share-456", "tok-csat-789"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("the log holds %s:\n%s", secret, got)
+		}
+	}
+	for _, want := range []string{"path=/invite/…", "path=/share/…/more", "path=/settings/users"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+}

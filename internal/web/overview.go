@@ -69,6 +69,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *auth.Session
 // complete week by default), each against the week before and over the
 // 26 weeks up to it.
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *auth.Session) error {
+	// A new store sees its first steps instead of empty charts
+	// (first_run.go, docs/first-run.md).
+	if drawn, err := s.firstRun(w, r, sess); drawn || err != nil {
+		return err
+	}
 	today, err := s.today(r.Context())
 	if err != nil {
 		return err

@@ -30,6 +30,9 @@ type Server struct {
 	// MaxBodyBytes bounds a request body. The default fits a batch of 5,000
 	// items with room to spare; a larger body gets 413.
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds a file uploaded on the Import page (POST
+	// /import), which may be larger than other requests: 200 MB.
+	MaxUploadBytes int64
 	// Metrics answers the dashboards and GET /api/v1/metrics: the metrics
 	// engine over db, or a fake in tests.
 	Metrics MetricsSource
@@ -69,7 +72,7 @@ func New(db *store.DB, log *slog.Logger, now clock.Clock) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: db, log: log, Now: now, MaxBodyBytes: 32 << 20,
+	s := &Server{db: db, log: log, Now: now, MaxBodyBytes: 32 << 20, MaxUploadBytes: 200 << 20,
 		logins: newLoginLimiter(loginFailures, loginWindow), loginAddrs: newLoginLimiter(addressFailures, loginWindow), crossOrigin: http.NewCrossOriginProtection()}
 	s.Metrics = metrics.NewEngine(db, func() time.Time { return s.Now() }) // follows a replaced Now
 	var err error

@@ -99,6 +99,12 @@ var settingsPages = []struct{ Key, Label, URL, About string }{
 	{"webhooks", "Webhooks", "/settings/webhooks", "addresses that receive conversations and messages as they happen, and their delivery log"},
 	{"returns", "Returns policy", "/settings/returns", "the window, conditions and exclusions self-service return requests are checked against"},
 	{"saved-replies", "Saved replies", "/saved-replies", "texts agents reuse, with the conversation's variables filled in"},
+	{"users", "Users", "/settings/users", "who logs in and with which role: invite people, change roles, deactivate"},
+	{"tokens", "API tokens", "/settings/tokens", "the tokens programs use with the API: create, see when each was last used, revoke"},
+	{"store", "Store settings", "/settings/store", "the brand's name, site address, time zone, currency and weekly review day"},
+	{"notifications", "Notification delivery", "/settings/notifications", "the mail relay and the chat webhook, each with a test send"},
+	{"audit", "Audit log", "/settings/audit", "who changed what on these pages and from the command line"},
+	{"connections", "Connections", "/settings/connections", "the shop and the helpdesk Quietdesk reads orders and contacts from, each sync's state and progress"},
 }
 
 // NavKey is the navigation item a page highlights: a settings page

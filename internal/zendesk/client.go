@@ -2,69 +2,17 @@ package zendesk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
-	"time"
 
 	"quietdesk/internal/connect"
 )
 
-// maxBody bounds one page read: a page of 1,000 tickets with their users
-// and metrics is a few megabytes.
-const maxBody = 64 << 20
-
-// rateLimitWait is how long to wait after a 429 without a Retry-After.
-const rateLimitWait = time.Minute
-
-// get reads one JSON document from Zendesk into v, turning Zendesk's
-// answers into what the sync does next: a 429 waits for Retry-After,
-// refused access or a body that cannot be read stops the connection
-// with what to fix, and a server error or the network is retried later.
+// get reads one JSON document from Zendesk into v (connect.JSONSource.GetJSON
+// says what each answer does to the sync).
 func get(ctx context.Context, s *connect.Session, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return connect.Stop("Zendesk address %q cannot be used (%v): connect again with a valid --subdomain", url, err)
-	}
 	// API token authentication: "{email}/token" and the token.
-	req.SetBasicAuth(s.Conn.Config["email"]+"/token", s.Creds["api_token"])
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("reading Zendesk: %w", err)
-	}
-	defer resp.Body.Close()
-	switch code := resp.StatusCode; {
-	case code == http.StatusTooManyRequests:
-		until := connect.RetryAfter(resp.Header, s.Now(), rateLimitWait)
-		return connect.Wait(until, "Zendesk's rate limit was reached")
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return connect.Stop("Zendesk refused access (HTTP %d): check that %s is an agent or admin of %s, that token access is on (Admin Center > Apps and integrations > Zendesk API) and the API token is active, then connect again with `quietdesk connections add zendesk`",
-			code, s.Conn.Config["email"], s.Conn.Config["subdomain"])
-	case code == http.StatusNotFound:
-		return connect.Stop("Zendesk has no such account or page (HTTP 404 at %s): check the subdomain and connect again", req.URL.Path)
-	case code >= 500:
-		return fmt.Errorf("Zendesk answered HTTP %d: trying again later", code)
-	case code != http.StatusOK:
-		return connect.Stop("Zendesk answered HTTP %d at %s: %s", code, req.URL.Path, snippet(resp.Body))
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return fmt.Errorf("reading Zendesk: %w", err)
-	}
-	if len(body) > maxBody {
-		return connect.Stop("Zendesk sent a page over %d MB at %s, which cannot be read", maxBody>>20, req.URL.Path)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return connect.Stop("Zendesk sent a page that cannot be read at %s (%v): nothing of it was stored; `quietdesk connections resume %s` tries it again", req.URL.Path, err, s.Conn.Name)
-	}
-	return nil
-}
-
-// snippet is the start of an error body, to say what Zendesk said.
-func snippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, 300))
-	return strings.TrimSpace(string(b))
+	src := connect.JSONSource{Tool: "Zendesk", Username: s.Conn.Config["email"] + "/token", Password: s.Creds["api_token"],
+		Refused:  fmt.Sprintf("check that %s is an agent or admin of %s, that token access is on (Admin Center > Apps and integrations > Zendesk API) and the API token is active, then connect again with `quietdesk connections add zendesk`", s.Conn.Config["email"], s.Conn.Config["subdomain"]),
+		NotFound: "check the subdomain and connect again"}
+	return src.GetJSON(ctx, s, url, v)
 }
