@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"quietdesk/internal/connect"
 	"time"
 
@@ -76,7 +75,7 @@ func (a *app) scheduler(db *store.DB, log *slog.Logger, siteURL string) *schedul
 			if err != nil {
 				return err
 			}
-			return connect.RunDue(ctx, db, s, a.now, http.DefaultClient)
+			return connect.RunDue(ctx, db, s, a.now, nil)
 		}},
 		schedule.Task{Name: "retrain", Every: retrainEvery, Lease: 2 * time.Hour, Run: func(ctx context.Context, now time.Time) error {
 			_, err := topics.RetrainIfDue(ctx, db, now, log)

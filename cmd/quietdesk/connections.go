@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"text/tabwriter"
 	"time"
 
@@ -173,7 +172,7 @@ resumes where its last stored page ended, storing nothing twice.`)
 	if a.isTerminal {
 		bar = newProgressBar(a.stderr, a.now)
 	}
-	c, err := connect.Sync(ctx, db, s, name, a.now, http.DefaultClient, connect.SyncOptions{MaxSteps: *steps, Progress: func(c *connect.Connection) {
+	c, err := connect.Sync(ctx, db, s, name, a.now, nil, connect.SyncOptions{MaxSteps: *steps, Progress: func(c *connect.Connection) {
 		if bar != nil {
 			bar.update(c.Phase, c.Done, c.Total)
 		}

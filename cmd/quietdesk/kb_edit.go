@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"quietdesk/internal/audit"
 	"quietdesk/internal/auth"
 	"quietdesk/internal/kb"
 	"quietdesk/internal/store"
@@ -127,7 +128,14 @@ func runUserKBEditor(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u, err := auth.SetKBEditor(ctx, db, pos[0], pos[1] == "on")
+	var u auth.User
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		var changed bool
+		if u, changed, err = auth.SetKBEditorTx(ctx, tx, pos[0], pos[1] == "on"); err != nil || !changed {
+			return err
+		}
+		return audit.Record(ctx, tx, a.now(), "cli", "user.kb_editor", u.Email, pos[1])
+	})
 	if err != nil {
 		return err
 	}

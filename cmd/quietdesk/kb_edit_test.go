@@ -78,8 +78,13 @@ func TestKBEditCommands(t *testing.T) {
 			}
 		}
 		mustRun(t, "user", "kb-editor", "dana@brand.example", "off", "--db", dsn)
+		mustRun(t, "user", "kb-editor", "dana@brand.example", "off", "--db", dsn) // already off: nothing to record
 		if n := count(t, dsn, `SELECT COUNT(*) FROM users WHERE kb_editor`); n != 0 {
 			t.Errorf("%d editors after off, want 0", n)
+		}
+		// Each change of the right is in the audit log, once.
+		if n := count(t, dsn, `SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action = 'user.kb_editor' AND target = 'dana@brand.example'`); n != 2 {
+			t.Errorf("%d audit records of the right, want 2 (on, off)", n)
 		}
 		if r := run(t, "user", "kb-editor", "ann@brand.example", "on", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "analyst") {
 			t.Errorf("an analyst: %d %s", r.code, r.stderr)

@@ -148,13 +148,23 @@ type SyncOptions struct {
 	Progress func(*Connection)
 }
 
+// defaultClient reads the tools' APIs when the caller gives no client: a
+// request that hangs fails after requestTimeout and is retried later,
+// instead of holding the scheduler's connections task.
+var defaultClient = &http.Client{Timeout: requestTimeout}
+
+// requestTimeout bounds one request to a tool, body included: a page, or
+// a chunk of a bulk export.
+const requestTimeout = 2 * time.Minute
+
 // retryLater is how long a sync that failed for a passing reason (the
 // network, a server error) waits before the scheduler tries again.
 const retryLater = time.Minute
 
 // Sync runs the connection's steps until it is done for now, stopped,
 // rate-limited or MaxSteps ran, and returns where it stands. A stop or a
-// wait is recorded on the connection and returned as the error.
+// wait is recorded on the connection and returned as the error. hc nil
+// reads with a client whose requests time out after two minutes.
 func Sync(ctx context.Context, db *store.DB, s *Sealer, name string, now func() time.Time, hc *http.Client, opt SyncOptions) (*Connection, error) {
 	c, err := Get(ctx, db, name)
 	if err != nil {
@@ -173,7 +183,7 @@ func Sync(ctx context.Context, db *store.DB, s *Sealer, name string, now func() 
 	}
 	c.sealed = nil
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = defaultClient
 	}
 	sess := &Session{DB: db, Conn: c, Creds: creds, HTTP: hc, Now: now}
 	for step := 0; opt.MaxSteps == 0 || step < opt.MaxSteps; step++ {

@@ -61,14 +61,6 @@ type costForm struct {
 	Saved                    string
 }
 
-// ownFigures reports whether the Overview's figures are this store's own
-// (the metrics engine over its database): only then do the store's
-// counts say whether the charts would be empty.
-func (s *Server) ownFigures() bool {
-	e, ok := s.Metrics.(*metrics.Engine)
-	return ok && e.DB == s.db
-}
-
 // storeCounts counts what the three steps are about.
 func (s *Server) storeCounts(ctx context.Context) (orders, contacts, costs int64, err error) {
 	for _, c := range []struct {
@@ -82,13 +74,10 @@ func (s *Server) storeCounts(ctx context.Context) (orders, contacts, costs int64
 	return
 }
 
-// firstRun draws the first-run Overview when the store is new: its figures
-// are its own, it lacks orders, contacts or costs, and no admin dismissed
-// the steps. It reports whether it drew the page.
+// firstRun draws the first-run Overview when the store is new: it lacks
+// orders, contacts or costs, and no admin dismissed the steps. It reports
+// whether it drew the page.
 func (s *Server) firstRun(w http.ResponseWriter, r *http.Request, sess *auth.Session) (bool, error) {
-	if !s.ownFigures() {
-		return false, nil
-	}
 	if v, err := s.db.Setting(r.Context(), FirstRunSetting); err != nil || v == "dismissed" {
 		return false, err
 	}
