@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"quietdesk/internal/store"
@@ -18,7 +19,7 @@ func init() {
 	register(&command{name: "topics", summary: "train, evaluate and run the topic classifier", usage: "train|eval|classify …", run: runTopics})
 	topicsActions = map[string]*command{
 		"train":    {name: "topics train", usage: "--data FILE.csv --out MODEL", run: runTopicsTrain},
-		"eval":     {name: "topics eval", usage: "--model MODEL --data FILE.csv [--format table|json]", run: runTopicsEval},
+		"eval":     {name: "topics eval", usage: "--model MODEL --data FILE.csv [--format table|json] | --split grouped | --real", run: runTopicsEval},
 		"classify": {name: "topics classify", usage: "[--model MODEL] < TEXTS", run: runTopicsClassify},
 	}
 }
@@ -128,12 +129,35 @@ func runTopicsEval(ctx context.Context, a *app, args []string) error {
 compares with the labels: accuracy, macro-F1, per-label precision, recall,
 F1 and support, the most frequent confusions, and the expected calibration
 error (how far confidence is from accuracy). Use texts the model was not
-trained on.`)
+trained on.
+
+Honest measures, each against naive Bayes trained on the same data in the
+same run:
+  --split grouped   holds out whole phrasing families (texts sharing their
+                    content words once the topic's own words are set aside),
+                    trains on the rest of --data (default: the starter data in
+                    --starter-data) and scores the held-out fifth
+  --real            scores the real customer messages shipped in the binary
+                    with --model (default: the store's or the starter model)
+
+Example:
+  quietdesk topics eval --split grouped --real`)
 	modelPath := fs.String("model", "", "the `MODEL` file (default: the store's current model, or the starter model)")
 	data := fs.String("data", "", "labelled examples, a CSV `FILE` with the columns text and label")
 	format := fs.String("format", "table", "table or json")
+	split := fs.String("split", "", "`grouped`: train and score on a split that holds out whole phrasing families")
+	real := fs.Bool("real", false, "score the real-message set")
+	asJSON := fs.Bool("json", false, "the same as --format json")
+	starterData := fs.String("starter-data", filepath.Join("internal", "topics", "starter"), "the starter's training files, used by --split and --real without --data")
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	if *asJSON {
+		*format = "json"
+	}
+	if *split != "" || *real {
+		return runTopicsMeasure(ctx, a, measureOptions{split: *split, real: *real, data: *data, starterData: *starterData,
+			modelPath: *modelPath, dsn: *dsn, json: *format == "json"})
 	}
 	if *data == "" {
 		fs.Usage()

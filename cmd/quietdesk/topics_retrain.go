@@ -14,13 +14,15 @@ func init() {
 }
 
 func runTopicsRetrain(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags(topicsActions["retrain"], `Trains a topic model on the store's own labelled contacts: topics that came
-with imports or the API, that agents set, or that discovery promoted (not the
-model's own guesses). 80% of each topic trains the challenger; the other 20%
-scores it and the current model (the store's, or the starter model). The
-challenger becomes current only when its macro-F1 is at least as good. Both
-scores and the decision are stored (quietdesk topics models). Run it by hand
-after a large import, or from cron (e.g. weekly) to keep learning.`)
+	fs, dsn := a.flags(topicsActions["retrain"], `Trains a topic model on the starter data and the store's own labelled
+contacts: topics that came with imports or the API, that agents set (weighted
+by how recent they are), or that discovery promoted (not the model's own
+guesses). Held out of training: the newest 20% of the agents' labels and 20% of
+the others; the challenger and the current model (the store's, or the starter
+model) are scored on each. The challenger ships only when its macro-F1 is at
+least as good on every set; a worse one is not stored. Every retraining, shipped
+or not, is recorded with its figures (/topics/learning; docs/topics.md#agents-teach-it).
+serve retrains once a week; run it by hand after a large import.`)
 	asJSON := fs.Bool("json", false, "print the comparison as JSON")
 	seed := fs.Uint64("seed", 1, "split and shuffling seed")
 	if err := parseNone(fs, args); err != nil {

@@ -1,8 +1,12 @@
 package topics
 
 import (
+	"bytes"
 	"context"
+	"embed"
 	"fmt"
+	"math"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -18,39 +22,83 @@ type RetrainOptions struct {
 	MinPerLabel int // labels with fewer contacts are left out (default 5)
 	MinExamples int // fewer labelled contacts than this is an error (default 50)
 	Progress    func(done, total int)
+	// HalfLife is how fast an agent's label loses its extra weight with
+	// the contact's age (default AgentHalfLife).
+	HalfLife time.Duration
+	// Base is what the store's labels are added to; nil: the starter data
+	// shipped in the binary (StarterData).
+	Base []Example
+	// Sets are more held-out sets the new model must not be worse on,
+	// beside the store's own and those of RegisterGateSet.
+	Sets []HeldOut
 }
 
 // Comparison is the record of one retraining: both models scored on the
-// same held-out slice of the store's own labels, and the decision.
+// same held-out sets, and the decision.
 type Comparison struct {
-	At         time.Time `json:"at"`
-	Labelled   int       `json:"labelled"`   // labelled contacts with text
-	TrainedOn  int       `json:"trained_on"` // the challenger's training part
-	HeldOut    int       `json:"held_out"`
-	Dropped    []string  `json:"dropped_labels,omitempty"`
-	Current    Scored    `json:"current"`
-	Challenger Scored    `json:"challenger"`
-	Replaced   bool      `json:"replaced"`
-	Reason     string    `json:"reason"`
-	ModelID    int64     `json:"model_id"` // the challenger's row in topic_models
+	At          time.Time  `json:"at"`
+	Labelled    int        `json:"labelled"`     // labelled contacts with text
+	AgentLabels int        `json:"agent_labels"` // of which agents set
+	Base        int        `json:"base"`         // starter examples trained on beside them
+	TrainedOn   int        `json:"trained_on"`   // the challenger's training examples, the base included
+	HeldOut     int        `json:"held_out"`     // the store's labels kept out of training
+	Dropped     []string   `json:"dropped_labels,omitempty"`
+	Current     Scored     `json:"current"`    // on the store's held-out labels
+	Challenger  Scored     `json:"challenger"` // the same
+	Sets        []SetScore `json:"sets"`       // every held-out set the gate judged on
+	Replaced    bool       `json:"replaced"`
+	Reason      string     `json:"reason"`
+	ModelID     int64      `json:"model_id"`    // the challenger's row in topic_models; 0 when not shipped
+	TrainingID  int64      `json:"training_id"` // the retraining's row in topic_trainings
 }
 
-// Scored is one model's figures on the held-out slice. ModelID 0 is the
-// starter model.
+// Scored is one model's figures on the store's held-out labels. ModelID 0
+// is the starter model (or, for a challenger, one that was not stored).
 type Scored struct {
 	ModelID  int64   `json:"model_id"`
 	Accuracy float64 `json:"accuracy"`
 	MacroF1  float64 `json:"macro_f1"`
 }
 
-// heldOutShare of each label is kept out of training to compare models.
+// heldOutShare of the store's labels is kept out of training to judge the
+// models: the newest agents' labels, and a stratified share of the others.
 const heldOutShare = 0.2
 
-// Retrain trains a challenger on 80% of the store's labelled contacts
-// (imported, agents' and promoted labels; merges applied), scores it and the
-// current model on the other 20%, and makes it the current model only when
-// its macro-F1 is at least the current one's. The challenger is stored
-// either way, with the comparison, so every decision can be checked later.
+// Names of the store's held-out sets.
+const (
+	SetAgentLabels    = "recent agent labels"
+	SetImportedLabels = "imported and promoted labels"
+)
+
+// AgentHalfLife: an agent's label weighs 1 + 2·2^(−age/AgentHalfLife),
+// age being the contact's: 3 for a contact of today, 2 at 90 days, and
+// never less than an imported label (1). Agents read the message and chose
+// the topic in today's taxonomy; how customers write and what the store
+// calls things drift, so newer corrections count more.
+const AgentHalfLife = 90 * 24 * time.Hour
+
+// LabelWeight is a store label's weight in training: imported and
+// promoted labels (and the starter data) weigh 1; an agent's label weighs
+// more, the more so the more recent its contact (AgentHalfLife).
+func LabelWeight(source string, at, now time.Time, halfLife time.Duration) float64 {
+	if source != SourceAgent {
+		return 1
+	}
+	if halfLife <= 0 {
+		halfLife = AgentHalfLife
+	}
+	age := max(now.Sub(at), 0)
+	return 1 + 2*math.Exp2(-float64(age)/float64(halfLife))
+}
+
+// Retrain trains a challenger on the starter data plus the store's
+// labelled contacts (imported, agents' and promoted labels; merges
+// applied; agents' labels weighted by LabelWeight), minus held-out sets:
+// the newest 20% of agents' labels and a stratified 20% of the other
+// labels. Judge compares it with the current model on those sets and any
+// registered ones; it replaces the current model only when it is not
+// worse on any. A challenger that is worse is not stored; the retraining
+// is recorded either way in topic_trainings, with its figures and why.
 func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison, error) {
 	if opt.MinPerLabel == 0 {
 		opt.MinPerLabel = 5
@@ -58,46 +106,80 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 	if opt.MinExamples == 0 {
 		opt.MinExamples = 50
 	}
-	cmp := Comparison{At: opt.Now.UTC()}
+	cmp := Comparison{At: opt.Now.UTC(), Sets: []SetScore{}}
 	current, err := Current(ctx, db)
 	if err != nil {
 		return cmp, err
 	}
-	examples, err := labelledContacts(ctx, db, current.redirects)
+	labels, err := labelledContacts(ctx, db, current.redirects)
 	if err != nil {
 		return cmp, err
 	}
-	cmp.Labelled = len(examples)
-	examples, cmp.Dropped = dropRareLabels(examples, opt.MinPerLabel)
-	if len(examples) < opt.MinExamples || len(labelsOf(examples)) < 2 {
+	cmp.Labelled = len(labels)
+	labels, cmp.Dropped = dropRareLabels(labels, opt.MinPerLabel)
+	if n := len(distinctLabels(labels)); len(labels) < opt.MinExamples || n < 2 {
 		return cmp, domain.Errorf(domain.EInvalid, "the store has %d labelled contacts with text in %d topics with %d or more each (need %d, in at least two topics): import contacts with a topic column, or correct contacts' topics, then retrain",
-			len(examples), len(labelsOf(examples)), opt.MinPerLabel, opt.MinExamples)
+			len(labels), n, opt.MinPerLabel, opt.MinExamples)
 	}
-	train, held := SplitStratified(examples, heldOutShare, opt.Seed)
-	cmp.TrainedOn, cmp.HeldOut = len(train), len(held)
-	m, err := Train(train, TrainOptions{Seed: opt.Seed, Progress: opt.Progress})
+	var train []Example
+	var weights []float64
+	if mostlyDefault(labels) {
+		base := opt.Base
+		if base == nil {
+			if base, err = StarterData(); err != nil {
+				return cmp, err
+			}
+		}
+		for _, e := range base {
+			if to, ok := current.redirects[e.Label]; ok {
+				e.Label = to
+			}
+			train = append(train, e)
+			weights = append(weights, 1)
+		}
+		cmp.Base = len(base)
+	}
+	fit, agentHeld, otherHeld := splitLabels(labels, opt.Seed)
+	for _, l := range labels {
+		if l.Source == SourceAgent {
+			cmp.AgentLabels++
+		}
+	}
+	for _, l := range fit {
+		train = append(train, l.Example)
+		weights = append(weights, LabelWeight(l.Source, l.At, opt.Now, opt.HalfLife))
+	}
+	cmp.TrainedOn, cmp.HeldOut = len(train), len(agentHeld)+len(otherHeld)
+	m, err := Train(train, TrainOptions{Seed: opt.Seed, Progress: opt.Progress, Weights: weights})
 	if err != nil {
 		return cmp, err
 	}
 	challenger := &Classifier{Model: m, redirects: current.redirects}
-	cur, chal := scoreClassifier(current, held), scoreClassifier(challenger, held)
+	sets := append([]HeldOut{{Name: SetAgentLabels, Examples: agentHeld}, {Name: SetImportedLabels, Examples: otherHeld}}, opt.Sets...)
+	registered, err := registeredGateSets()
+	if err != nil {
+		return cmp, err
+	}
+	sets = append(sets, registered...)
+	v := Judge(current, challenger, sets...)
+	pooled := append(append([]Example{}, agentHeld...), otherHeld...)
+	cur, chal := scoreClassifier(current, pooled), scoreClassifier(challenger, pooled)
 	cmp.Current = Scored{ModelID: current.ModelID, Accuracy: cur.Accuracy, MacroF1: cur.MacroF1}
 	cmp.Challenger = Scored{Accuracy: chal.Accuracy, MacroF1: chal.MacroF1}
-	cmp.Replaced = chal.MacroF1 >= cur.MacroF1
-	if cmp.Replaced {
-		cmp.Reason = fmt.Sprintf("held-out macro-F1 %.4f ≥ %.4f of the current model", chal.MacroF1, cur.MacroF1)
-	} else {
-		cmp.Reason = fmt.Sprintf("held-out macro-F1 %.4f < %.4f of the current model, which stays", chal.MacroF1, cur.MacroF1)
-	}
+	cmp.Sets, cmp.Replaced, cmp.Reason = v.Sets, v.Ship, v.Why
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
-		cmp.ModelID, err = SaveModel(ctx, tx, m, chal, cmp, cmp.Replaced, opt.Now)
-		if err != nil {
-			return err
+		if cmp.Replaced {
+			if cmp.ModelID, err = SaveModel(ctx, tx, m, chal, cmp, true, opt.Now); err != nil {
+				return err
+			}
+			// The stored comparison names its own row too.
+			c := cmp
+			c.Challenger.ModelID = cmp.ModelID
+			if _, err = tx.Exec(ctx, `UPDATE topic_models SET comparison = ? WHERE id = ?`, mustJSON(c), cmp.ModelID); err != nil {
+				return err
+			}
 		}
-		// The stored comparison names its own row too.
-		c := cmp
-		c.Challenger.ModelID = cmp.ModelID
-		_, err = tx.Exec(ctx, `UPDATE topic_models SET comparison = ? WHERE id = ?`, mustJSON(c), cmp.ModelID)
+		cmp.TrainingID, err = recordTraining(ctx, tx, cmp, current.ModelID)
 		return err
 	})
 	cmp.Challenger.ModelID = cmp.ModelID
@@ -110,41 +192,56 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 // for a model that learns little more from the millionth.
 const maxRetrainExamples = 50_000
 
+// storeLabel is a labelled contact as retraining reads it.
+type storeLabel struct {
+	Example
+	Source string
+	At     time.Time // when the contact started
+}
+
 // labelledContacts reads the most recent maxRetrainExamples contacts whose
 // topic a person or an import gave, oldest first, with merged topics
 // followed.
-func labelledContacts(ctx context.Context, q querier, redirects map[string]string) ([]Example, error) {
-	rows, err := q.Query(ctx, `SELECT topic, subject, body FROM (
-			SELECT id, topic, subject, body FROM contacts WHERE topic_source IN (?, ?, ?) AND topic <> '' ORDER BY id DESC LIMIT ?) recent
+func labelledContacts(ctx context.Context, q querier, redirects map[string]string) ([]storeLabel, error) {
+	rows, err := q.Query(ctx, `SELECT topic, topic_source, started_at, subject, body FROM (
+			SELECT id, topic, topic_source, started_at, subject, body FROM contacts WHERE topic_source IN (?, ?, ?) AND topic <> '' ORDER BY id DESC LIMIT ?) recent
 		ORDER BY id`,
 		SourceImported, SourceAgent, SourcePromoted, maxRetrainExamples)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Example
+	var out []storeLabel
 	for rows.Next() {
-		var topic, subject, body string
-		if err := rows.Scan(&topic, &subject, &body); err != nil {
+		var l storeLabel
+		var subject, body string
+		var at int64
+		if err := rows.Scan(&l.Label, &l.Source, &at, &subject, &body); err != nil {
 			return nil, err
 		}
-		text := contactText(subject, body)
-		if strings.TrimSpace(text) == "" {
+		l.Text = contactText(subject, body)
+		if strings.TrimSpace(l.Text) == "" {
 			continue
 		}
-		if to, ok := redirects[topic]; ok {
-			topic = to
+		if to, ok := redirects[l.Label]; ok {
+			l.Label = to
 		}
-		out = append(out, Example{Text: text, Label: topic})
+		l.At = time.Unix(at, 0).UTC()
+		out = append(out, l)
 	}
 	return out, rows.Err()
 }
 
-func dropRareLabels(examples []Example, min int) ([]Example, []string) {
+func distinctLabels(labels []storeLabel) map[string]int {
 	count := map[string]int{}
-	for _, e := range examples {
-		count[e.Label]++
+	for _, l := range labels {
+		count[l.Label]++
 	}
+	return count
+}
+
+func dropRareLabels(labels []storeLabel, min int) ([]storeLabel, []string) {
+	count := distinctLabels(labels)
 	var dropped []string
 	for l, n := range count {
 		if n < min {
@@ -153,15 +250,67 @@ func dropRareLabels(examples []Example, min int) ([]Example, []string) {
 	}
 	sort.Strings(dropped)
 	if len(dropped) == 0 {
-		return examples, nil
+		return labels, nil
 	}
-	kept := examples[:0:0]
-	for _, e := range examples {
-		if count[e.Label] >= min {
-			kept = append(kept, e)
+	kept := labels[:0:0]
+	for _, l := range labels {
+		if count[l.Label] >= min {
+			kept = append(kept, l)
 		}
 	}
 	return kept, dropped
+}
+
+// mostlyDefault reports whether at least half of the store's labels are
+// topics of the default taxonomy, the starter data's. A store that labels
+// in a taxonomy of its own ("shipping_status" for where_is_my_order)
+// trains on its own labels alone: the starter's topics would compete with
+// its own for the same words.
+func mostlyDefault(labels []storeLabel) bool {
+	n := 0
+	for _, l := range labels {
+		if IsDefault(l.Label) {
+			n++
+		}
+	}
+	return 2*n >= len(labels)
+}
+
+// splitLabels keeps the newest heldOutShare of the agents' labels (by the
+// contact's start, then id) and a stratified heldOutShare of the others
+// out of training: the agents' newest labels say how well a model does on
+// what customers write now, as people who read it judged.
+func splitLabels(labels []storeLabel, seed uint64) (fit []storeLabel, agent, other []Example) {
+	var agents, others []storeLabel
+	for _, l := range labels {
+		if l.Source == SourceAgent {
+			agents = append(agents, l)
+		} else {
+			others = append(others, l)
+		}
+	}
+	// labels come in id order; a stable sort by time keeps it among equals.
+	sort.SliceStable(agents, func(i, j int) bool { return agents[i].At.Before(agents[j].At) })
+	n := int(math.Round(heldOutShare * float64(len(agents))))
+	fit = append(fit, agents[:len(agents)-n]...)
+	for _, l := range agents[len(agents)-n:] {
+		agent = append(agent, l.Example)
+	}
+	if len(others) > 0 {
+		ex := make([]Example, len(others))
+		for i, l := range others {
+			ex[i] = l.Example
+		}
+		ys := labelIndexes(ex, labelsOf(ex))
+		kept, held := stratify(ys, len(labelsOf(ex)), heldOutShare, seed)
+		for _, i := range kept {
+			fit = append(fit, others[i])
+		}
+		for _, i := range held {
+			other = append(other, ex[i])
+		}
+	}
+	return fit, agent, other
 }
 
 // scoreClassifier scores what a contact would get from c.
@@ -174,4 +323,34 @@ func scoreClassifier(c *Classifier, examples []Example) Report {
 		gold[i], pred[i], conf[i] = e.Label, a.Topic, a.Confidence.Float64
 	}
 	return Score(gold, pred, conf)
+}
+
+// The starter data, shipped so that a store's retraining starts from what
+// the starter model learnt (README.md, "The starter model").
+//
+//go:embed starter/bitext-8k.csv starter/quietdesk-examples.csv
+var starterData embed.FS
+
+// StarterData returns the starter model's training examples from the
+// copies in the binary, as StarterExamplesFrom reads them from a folder:
+// Bitext's utterances mapped onto the default taxonomy, then ours.
+func StarterData() ([]Example, error) {
+	var out []Example
+	for _, name := range []string{StarterBitext, StarterExamples} {
+		b, err := starterData.ReadFile(path.Join("starter", name))
+		if err != nil {
+			return nil, err
+		}
+		ex, err := ReadExamples(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if name == StarterBitext {
+			if ex, err = MapLabels(ex, BitextMapping); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		out = append(out, ex...)
+	}
+	return out, nil
 }

@@ -19,14 +19,12 @@ const RetrainEvery = 7 * 24 * time.Hour
 // left alone (and says so once per run, at debug level). It reports
 // whether it retrained.
 func RetrainIfDue(ctx context.Context, db *store.DB, now time.Time, log *slog.Logger) (bool, error) {
-	models, err := Models(ctx, db)
+	last, err := lastRetraining(ctx, db)
 	if err != nil {
 		return false, err
 	}
-	for _, m := range models {
-		if now.Sub(m.CreatedAt) < RetrainEvery {
-			return false, nil
-		}
+	if !last.IsZero() && now.Sub(last) < RetrainEvery {
+		return false, nil
 	}
 	cmp, err := Retrain(ctx, db, RetrainOptions{Now: now})
 	if domain.ErrorCode(err) == domain.EInvalid {

@@ -28,6 +28,15 @@ type TrainOptions struct {
 	// Progress, when set, is called after each pass with the passes done
 	// and the total (calibration passes included).
 	Progress func(done, total int)
+	// Weights, when set, holds one weight per example (in the order of the
+	// examples) scaling its step in training, i.e. its share of the loss;
+	// nil weighs every example 1. Weights of 1 train exactly as nil.
+	Weights []float64
+
+	// weights holds each training row's Weight (noisy copies share their
+	// original's); nil when every example weighs 1, so the steps are the
+	// same operations as without weights and the model the same bytes.
+	weights []float64
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -61,6 +70,14 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 	if len(examples) == 0 {
 		return nil, fmt.Errorf("no examples to train on")
 	}
+	if opt.Weights != nil && len(opt.Weights) != len(examples) {
+		return nil, fmt.Errorf("%d weights for %d examples: give one weight per example, or none", len(opt.Weights), len(examples))
+	}
+	for i, w := range opt.Weights {
+		if !(w > 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("example %d: weight %v: a weight must be a positive number", i+1, w)
+		}
+	}
 	labels := labelsOf(examples)
 	if len(labels) < 2 {
 		return nil, fmt.Errorf("training needs at least two labels, got only %q", labels[0])
@@ -88,6 +105,7 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 			ys = append(ys, ys[i])
 		}
 	}
+	opt.weights = rowWeights(opt.Weights, 1+opt.Noisy)
 	withCopies := func(rows []int) []int {
 		out := slices.Clone(rows)
 		for c := range opt.Noisy {
@@ -123,6 +141,20 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 		m.Threshold = defaultThreshold
 	}
 	return m, nil
+}
+
+// rowWeights gives each training row its example's weight: the examples,
+// then their noisy copies (copies-1 rounds) in the same order. It is nil
+// when every weight is 1.
+func rowWeights(weights []float64, copies int) []float64 {
+	if !slices.ContainsFunc(weights, func(w float64) bool { return w != 1 }) {
+		return nil
+	}
+	out := make([]float64, 0, len(weights)*copies)
+	for range copies {
+		out = append(out, weights...)
+	}
+	return out
 }
 
 func labelsOf(examples []Example) []string {
@@ -202,6 +234,9 @@ func sgd(xs []Vector, ys []int, rows []int, nf, k int, opt TrainOptions, progres
 			softmax(p, 1)
 			p[y] -= 1
 			g := eta * cw[y]
+			if opt.weights != nil {
+				g *= opt.weights[i]
+			}
 			scale *= 1 - eta*opt.Lambda
 			for n, f := range x.Idx {
 				v := g * float64(x.Val[n]) / scale

@@ -187,6 +187,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.connectionsRoutes()...)
 	rs = append(rs, s.settingsAdminRoutes()...)
 	rs = append(rs, s.firstRunRoutes()...)
+	rs = append(rs, s.topicsLearningRoutes()...)
 	return rs
 }
 

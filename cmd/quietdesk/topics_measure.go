@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"quietdesk/internal/topics"
+)
+
+// measureOptions are topics eval's flags for the honest measures.
+type measureOptions struct {
+	split       string // "grouped" or ""
+	real        bool
+	data        string // labelled CSV to split or to train naive Bayes on
+	starterData string // the starter's training files, when data is empty
+	modelPath   string
+	dsn         string
+	json        bool
+}
+
+// measureOutput is topics eval --split/--real --json.
+type measureOutput struct {
+	Grouped   *topics.Measured `json:"grouped,omitempty"`
+	RealStyle *topics.Measured `json:"real_style,omitempty"`
+	Real      *topics.Measured `json:"real,omitempty"`
+	Notes     []string         `json:"notes,omitempty"`
+}
+
+// runTopicsMeasure trains and scores on the grouped split and/or scores
+// the real-message set, each against naive Bayes trained on the same data
+// in the same run.
+func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
+	if o.split != "" && o.split != "grouped" {
+		return fmt.Errorf("--split %q: the only split is grouped (whole phrasing families held out)", o.split)
+	}
+	examples, ours, from, err := measureData(o)
+	if err != nil {
+		return err
+	}
+	var out measureOutput
+	if o.split == "grouped" {
+		start := a.now()
+		run, err := topics.MeasureGrouped(examples, topics.GroupedTestShare, topics.GroupedSeed, topics.TrainOptions{Seed: topics.StarterSeed, Progress: a.trainingProgress()})
+		if err != nil {
+			return fmt.Errorf("%s: %w", from, err)
+		}
+		m := run.Measured
+		m.Name = "grouped split of " + from
+		out.Grouped = &m
+		if len(ours) > 0 {
+			_, test := run.Split.Parts(examples)
+			var mine []topics.Example
+			for _, e := range test {
+				if ours[e] {
+					mine = append(mine, e)
+				}
+			}
+			rs := topics.Measure("our real-style examples in the held-out families", run.Model, run.NaiveBayes, m.Train, mine)
+			out.RealStyle = &rs
+		}
+		fmt.Fprintf(a.stderr, "grouped split: trained on %d, scored %d in %.1fs\n", m.Train, m.Test, a.now.Since(start).Seconds())
+	}
+	if o.real {
+		real, err := topics.RealExamples()
+		if err != nil {
+			return err
+		}
+		c, err := classifierFor(ctx, o.modelPath, o.dsn)
+		if err != nil {
+			return err
+		}
+		nb := topics.TrainNaiveBayes(examples)
+		m := topics.Measure("real messages", c.Model, nb, len(examples), real)
+		m.Train = c.Model.TrainedOn
+		out.Real = &m
+		out.Notes = append(out.Notes, fmt.Sprintf("naive Bayes on the real set is trained on %s (%d examples)", from, len(examples)))
+	}
+	if o.json {
+		return printJSON(a, out)
+	}
+	for _, m := range []*topics.Measured{out.Grouped, out.RealStyle, out.Real} {
+		if m != nil {
+			printMeasured(a.stdout, m)
+		}
+	}
+	for _, n := range out.Notes {
+		fmt.Fprintln(a.stdout, n)
+	}
+	return nil
+}
+
+// measureData is what the grouped split splits and naive Bayes learns
+// from: --data, else the starter's training files (Bitext mapped plus our
+// examples, which are returned apart as ours).
+func measureData(o measureOptions) (ex []topics.Example, ours map[topics.Example]bool, from string, err error) {
+	if o.data != "" {
+		ex, err = topics.ReadExamplesFile(o.data)
+		return ex, nil, o.data, err
+	}
+	dir := o.starterData
+	if _, err := os.Stat(filepath.Join(dir, topics.StarterBitext)); err != nil {
+		return nil, nil, "", fmt.Errorf("no training data: give --data FILE.csv, or --starter-data DIR holding %s and %s (internal/topics/starter in the source tree)", topics.StarterBitext, topics.StarterExamples)
+	}
+	ex, err = topics.StarterExamplesFrom(dir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	own, err := topics.ReadExamplesFile(filepath.Join(dir, topics.StarterExamples))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ours = map[topics.Example]bool{}
+	for _, e := range own {
+		ours[e] = true
+	}
+	return ex, ours, "the starter data", nil
+}
+
+func printMeasured(w io.Writer, m *topics.Measured) {
+	fmt.Fprintf(w, "== %s: %d texts (trained on %d)\n", m.Name, m.Test, m.Train)
+	fmt.Fprintf(w, "classifier:  accuracy %.4f, macro-F1 %.4f\nnaive Bayes: accuracy %.4f, macro-F1 %.4f\n\nclassifier, ", m.Model.Accuracy, m.Model.MacroF1, m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1)
+	printReport(w, m.Model)
+	fmt.Fprint(w, "\nnaive Bayes, ")
+	printReport(w, m.NaiveBayes)
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestTopicsEvalMeasures(t *testing.T) {
+	const starterDir = "../../internal/topics/starter"
+	r := mustRun(t, "topics", "eval", "--real", "--json", "--model", starterDir+"/starter.model", "--starter-data", starterDir)
+	var out measureOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("eval --real --json: %v\n%s", err, r.stdout)
+	}
+	if out.Real == nil || out.Grouped != nil || out.Real.Test < 150 || out.Real.Train != 8640 {
+		t.Fatalf("eval --real: %+v", out)
+	}
+	if out.Real.Model.N != out.Real.Test || out.Real.NaiveBayes.N != out.Real.Test || len(out.Real.Model.Labels) == 0 || len(out.Real.Model.Confusions) == 0 {
+		t.Errorf("eval --real: model %+v, naive Bayes %+v", out.Real.Model, out.Real.NaiveBayes)
+	}
+
+	// A grouped split of a labelled file: a table with both models.
+	data := bitextSample(t, 0, 4)
+	table := mustRun(t, "topics", "eval", "--split", "grouped", "--data", data).stdout
+	for _, want := range []string{"== grouped split of " + data, "classifier:  accuracy", "naive Bayes: accuracy", "PRECISION", "Most confused"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("eval --split grouped has no %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "real-style") {
+		t.Errorf("a labelled file has no real-style part:\n%s", table)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"topics", "eval", "--split", "random", "--data", data}, "the only split is grouped"},
+		{[]string{"topics", "eval", "--split", "grouped", "--starter-data", t.TempDir()}, "no training data"},
+	} {
+		r := run(t, c.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
