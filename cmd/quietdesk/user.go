@@ -14,18 +14,21 @@ import (
 )
 
 func init() {
-	register(&command{name: "user", summary: "add and list the people who log in, change passwords", usage: "add|list|passwd …", run: runUser})
-	userActions = map[string]*command{
+	register(&command{name: "user", summary: "add and list the people who log in, change passwords", usage: "add|list|passwd|role|deactivate|reactivate|kb-editor …", run: runUser})
+	for name, c := range map[string]*command{
 		"add":    {name: "user add", usage: "--email EMAIL --role admin|analyst|agent [--password-stdin] [--db DSN]", run: runUserAdd},
 		"list":   {name: "user list", usage: "[--json] [--db DSN]", run: runUserList},
 		"passwd": {name: "user passwd", usage: "--email EMAIL [--password-stdin] [--db DSN]", run: runUserPasswd},
 		// kb_edit.go: who may edit the knowledge base.
 		"kb-editor": {name: "user kb-editor", usage: "EMAIL on|off [--db DSN]", run: runUserKBEditor},
+	} {
+		userActions[name] = c
 	}
 }
 
-// userActions are user's own subcommands, each with its --help.
-var userActions map[string]*command
+// userActions are user's own subcommands, each with its --help; other
+// files add theirs from their init (user_manage.go).
+var userActions = map[string]*command{}
 
 const userHelp = `Manages the people who log in to the web UI.
 
@@ -33,6 +36,8 @@ const userHelp = `Manages the people who log in to the web UI.
   quietdesk user list                        lists users (never their passwords)
   quietdesk user passwd --email E            sets a new password and logs the user out everywhere
   quietdesk user kb-editor EMAIL on|off      lets an agent edit the knowledge base, or stops it
+  quietdesk user role EMAIL ROLE             changes a user's role (the last admin keeps it)
+  quietdesk user deactivate|reactivate EMAIL refuses a user's logins (ending their sessions), or allows them again
 
 Roles: admin (everything), analyst (dashboards and the metrics API), agent
 (the desk). --password-stdin reads the password from the first line of

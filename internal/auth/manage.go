@@ -238,3 +238,16 @@ func keepAnAdmin(ctx context.Context, tx *store.Tx, u User, what string) error {
 	}
 	return nil
 }
+
+// UserByEmail returns the user whose login is email.
+func UserByEmail(ctx context.Context, q rowQuerier, email string) (User, error) {
+	email, p := cleanEmail(email)
+	if len(p) > 0 {
+		return User{}, &domain.Error{Code: domain.EInvalid, Message: "no such user", Fields: p}
+	}
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, domain.Errorf(domain.ENotFound, "there is no user %s (quietdesk user list shows them)", email)
+	}
+	return u, err
+}
