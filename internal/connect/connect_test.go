@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"quietdesk/internal/connect"
+	"quietdesk/internal/domain"
 	"quietdesk/internal/store"
 	"quietdesk/internal/store/storetest"
 )
@@ -225,6 +226,9 @@ func TestCreateChecks(t *testing.T) {
 			})
 			if err == nil {
 				t.Fatalf("%+v was taken", tc)
+			}
+			if code := domain.ErrorCode(err); code != domain.EInvalid {
+				t.Errorf("%+v: %s error %v, want invalid: it is what was typed", tc, code, err)
 			}
 		}
 		if all, _ := connect.List(ctx, db); len(all) != 0 {

@@ -67,6 +67,11 @@ func Create(ctx context.Context, tx *store.Tx, s *Sealer, name, kind string, con
 		return nil, domain.Errorf(domain.EInvalid, "connection name %q: use 1–40 lower-case letters, digits, - or _", name)
 	}
 	if err := c.Check(config, creds); err != nil {
+		// A connector's check is about what was typed: bad input, however
+		// the connector wrote its error.
+		if domain.ErrorCode(err) == domain.EInternal {
+			err = domain.Errorf(domain.EInvalid, "%s", err.Error())
+		}
 		return nil, err
 	}
 	sealed, err := s.Seal(creds)

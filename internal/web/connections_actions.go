@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"net/http"
@@ -57,7 +56,7 @@ func (s *Server) addConnection(w http.ResponseWriter, r *http.Request, sess *aut
 		return audit.Record(r.Context(), tx, s.Now(), sess.User.Email, "connection.save", name, kind)
 	})
 	if err != nil {
-		return refused(asInvalid(err))
+		return refused(err)
 	}
 	connect.Wake() // its backfill starts now rather than at the next minute
 	http.Redirect(w, r, connectionsURL+"#connection-"+url.PathEscape(name), http.StatusSeeOther)
@@ -66,15 +65,6 @@ func (s *Server) addConnection(w http.ResponseWriter, r *http.Request, sess *aut
 
 // noKeyAdvice says how an operator gives the server its key.
 const noKeyAdvice = "make one with `quietdesk connections key > quietdesk.key`, set " + connect.KeyFileEnv + "=quietdesk.key (or " + connect.KeyEnv + " to its contents) for serve, and start it again"
-
-// asInvalid reads a connector's plain Check error (a missing or malformed
-// field) as bad input, so the form is drawn again with it.
-func asInvalid(err error) error {
-	if domain.ErrorCode(err) != domain.EInternal || store.IsBusy(err) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return domain.Errorf(domain.EInvalid, "%s", err.Error())
-}
 
 func formKinds() []string {
 	out := make([]string, len(connectionForms))

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -468,4 +469,28 @@ func TestZendeskCheck(t *testing.T) {
 	if err := (zendesk.Connector{}).Check(ok, map[string]string{}); err == nil || !strings.HasPrefix(err.Error(), "api_token") {
 		t.Errorf("api_token: %v", err)
 	}
+}
+
+// A connection made without a first day (the connections page has no such
+// field) reads the history from two years before it was made.
+func TestZendeskWithoutSinceStartsTwoYearsBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv, key := newServer(t), sealer(t)
+		start := fmt.Sprintf("start_time=%d", day.AddDate(-2, 0, 0).Unix())
+		srv.on(start, reply{body: exportPage(t, "c9", true, []any{}, []any{}, []any{}, []any{})})
+		err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
+			_, err := connect.Create(context.Background(), tx, key, "zendesk", zendesk.Kind,
+				map[string]string{"subdomain": "brand", "email": email, "endpoint": srv.URL}, map[string]string{"api_token": token}, day)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := syncNow(t, db, srv, key, day); err != nil || c.State != connect.StateCurrent {
+			t.Fatalf("sync: %+v %v", c, err)
+		}
+		if !slices.Contains(srv.seen, start) {
+			t.Errorf("requests %v, want %s", srv.seen, start)
+		}
+	})
 }
