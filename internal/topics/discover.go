@@ -213,7 +213,7 @@ func topTerms(vec *Vectorizer, centroid, mean []float64, n int) []string {
 		w   float64
 	}
 	var terms []term
-	for f := 0; f < vec.Words; f++ {
+	for f := vec.Concepts; f < vec.Words; f++ {
 		key := vec.Keys[f]
 		if strings.Contains(key, "_") || len(key) < 3 {
 			continue

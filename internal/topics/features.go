@@ -12,9 +12,10 @@ import (
 // "whereis" still shares "where". At classification time the keys are never
 // built: their FNV-1a hashes are computed in place and looked up.
 const (
-	kindWord   = 'w'
-	kindBigram = 'b'
-	kindChar   = 'c'
+	kindWord    = 'w'
+	kindBigram  = 'b'
+	kindChar    = 'c'
+	kindConcept = 'k' // a concept (concepts.go); "k!" and the name when negated
 )
 
 // Char n-gram lengths, as in scikit-learn's char_wb analyser.
@@ -49,7 +50,55 @@ func featureHash(key string) uint64 { return fnvAdd(fnvOffset, key) }
 // every feature occurrence in toks.
 func emit(toks []string, keys bool, fn func(h uint64, key string, block int)) {
 	var buf []byte
+	concept := func(c string, negated bool) {
+		h := fnvByte(fnvOffset, kindConcept)
+		key := ""
+		if negated {
+			h = fnvByte(h, '!')
+		}
+		h = fnvAdd(h, c)
+		if keys {
+			key = string(kindConcept) + c
+			if negated {
+				key = string(kindConcept) + "!" + c
+			}
+		}
+		fn(h, key, 0)
+	}
+	negation := 0 // words left in the current negation's scope
+	next := ""    // stem of toks[i+1]
+	if len(toks) > 0 {
+		next = stem(toks[0])
+	}
 	for i, t := range toks {
+		st := next
+		next = ""
+		if i+1 < len(toks) {
+			next = stem(toks[i+1])
+		}
+		switch c := conceptOf(t, st); {
+		case negators[t]:
+			negation = negationScope + 1
+		case negation > 0:
+			if nc := conceptOfNegated[st]; nc != "" {
+				concept(nc, false) // "not working" is simply BROKEN
+			} else if c != "" {
+				concept(c, true)
+			}
+		case c != "":
+			concept(c, false)
+		}
+		negation--
+		// A phrase, its words side by side or one word apart ("send it back").
+		if seconds := conceptOfPhrase[st]; seconds != nil && i+1 < len(toks) {
+			c := seconds[next]
+			if c == "" && i+2 < len(toks) {
+				c = seconds[stem(toks[i+2])]
+			}
+			if c != "" {
+				concept(c, false)
+			}
+		}
 		h := fnvAdd(fnvByte(fnvOffset, kindWord), t)
 		key := ""
 		if keys {
@@ -123,13 +172,19 @@ func appendPadded(buf []byte, t string, lo, hi int) []byte {
 }
 
 // Vectorizer turns tokens into TF-IDF vectors: sublinear term frequency
-// (1 + ln tf) times idf, the word block and the character block each
-// L2-normalised and weighted 1/√2, so the whole vector has length 1 and
-// neither kind of feature drowns the other.
+// (1 + ln tf) times idf, each block of features L2-normalised to its share
+// of the vector's squared length, so the whole vector has length 1 and no
+// kind of feature drowns another. The blocks are concepts (ConceptShare),
+// then words and word pairs and then character n-grams, which split the
+// rest evenly.
 type Vectorizer struct {
-	Keys  []string  // feature keys, word block first, each block sorted
-	IDF   []float32 // per feature
-	Words int       // Keys[:Words] are the word block
+	Keys     []string  // feature keys: concept block, word block, character block, each sorted
+	IDF      []float32 // per feature
+	Concepts int       // Keys[:Concepts] are the concept block
+	Words    int       // Keys[Concepts:Words] are the word block
+	// ConceptShare is the concept block's share; zero for models trained
+	// before concepts, whose vectors are then exactly what they were.
+	ConceptShare float64
 
 	index map[uint64]int32
 }
@@ -153,20 +208,26 @@ func buildVectorizer(docs [][]string, minDF int) *Vectorizer {
 			}
 		})
 	}
-	var words, chars []string
+	var concepts, words, chars []string
 	for k, n := range df {
-		if n < minDF {
-			continue
-		}
-		if k[0] == kindChar {
+		switch {
+		case n < minDF:
+		case k[0] == kindChar:
 			chars = append(chars, k)
-		} else {
+		case k[0] == kindConcept:
+			concepts = append(concepts, k)
+		default:
 			words = append(words, k)
 		}
 	}
+	sort.Strings(concepts)
 	sort.Strings(words)
 	sort.Strings(chars)
-	v := &Vectorizer{Keys: append(words, chars...), Words: len(words)}
+	v := &Vectorizer{
+		Keys:     slices.Concat(concepts, words, chars),
+		Concepts: len(concepts), Words: len(concepts) + len(words),
+		ConceptShare: conceptShare,
+	}
 	v.IDF = make([]float32, len(v.Keys))
 	n := float64(len(docs))
 	for i, k := range v.Keys {
@@ -208,15 +269,26 @@ func (v *Vectorizer) Transform(toks []string, dst Vector) Vector {
 		val = append(val, tf*v.IDF[idx[i]])
 		i = j
 	}
-	// Normalise each block; words come first in index order.
-	split := sort.Search(len(out), func(k int) bool { return int(out[k]) >= v.Words })
-	normalize(val[:split], wordShare)
-	normalize(val[split:], 1-wordShare)
+	// Normalise each block; they come in index order.
+	c := sort.Search(len(out), func(k int) bool { return int(out[k]) >= v.Concepts })
+	w := c + sort.Search(len(out)-c, func(k int) bool { return int(out[c+k]) >= v.Words })
+	rest := 1.0
+	if c > 0 {
+		normalize(val[:c], v.ConceptShare)
+		rest -= v.ConceptShare
+	}
+	normalize(val[c:w], rest*wordShare)
+	normalize(val[w:], rest*(1-wordShare))
 	return Vector{Idx: out, Val: val}
 }
 
-// wordShare is the word block's share of a vector's squared length.
+// wordShare is the word block's share of what the concepts leave of a
+// vector's squared length; the character block has the rest.
 var wordShare = 0.5
+
+// conceptShare is the concept block's share of a vector's squared length
+// in models trained now.
+var conceptShare = 0.2
 
 // normalize scales val to length √share.
 func normalize(val []float32, share float64) {

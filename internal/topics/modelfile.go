@@ -24,14 +24,17 @@ const (
 )
 
 type modelHeader struct {
-	Labels      []string `json:"labels"`
-	Features    int      `json:"features"`
-	Words       int      `json:"words"`
-	Temperature float64  `json:"temperature"`
-	Threshold   float64  `json:"threshold"`
-	TrainedOn   int      `json:"trained_on"`
-	CharMin     int      `json:"char_min"`
-	CharMax     int      `json:"char_max"`
+	Labels   []string `json:"labels"`
+	Features int      `json:"features"`
+	Words    int      `json:"words"`
+	// Concepts and ConceptShare: see Vectorizer; absent in older files.
+	Concepts     int     `json:"concepts,omitempty"`
+	ConceptShare float64 `json:"concept_share,omitempty"`
+	Temperature  float64 `json:"temperature"`
+	Threshold    float64 `json:"threshold"`
+	TrainedOn    int     `json:"trained_on"`
+	CharMin      int     `json:"char_min"`
+	CharMax      int     `json:"char_max"`
 }
 
 // Encode writes the model file.
@@ -60,6 +63,7 @@ func (m *Model) writePayload(w io.Writer) error {
 	binary.Write(bw, binary.LittleEndian, uint16(modelVersion))
 	h, _ := json.Marshal(modelHeader{
 		Labels: m.Labels, Features: len(m.Vec.Keys), Words: m.Vec.Words,
+		Concepts: m.Vec.Concepts, ConceptShare: m.Vec.ConceptShare,
 		Temperature: m.Temperature, Threshold: m.Threshold, TrainedOn: m.TrainedOn,
 		CharMin: charMin, CharMax: charMax,
 	})
@@ -130,10 +134,11 @@ func Decode(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("topics model uses character n-grams %d–%d, this version %d–%d: retrain it", h.CharMin, h.CharMax, charMin, charMax)
 	}
 	k := len(h.Labels)
-	if k < 2 || h.Features < 0 || h.Words > h.Features || h.Features > 1<<24 {
+	if k < 2 || h.Features < 0 || h.Words > h.Features || h.Features > 1<<24 ||
+		h.Concepts < 0 || h.Concepts > h.Words || !(h.ConceptShare >= 0 && h.ConceptShare < 1) {
 		return nil, fmt.Errorf("topics model: bad sizes")
 	}
-	vec := &Vectorizer{Keys: make([]string, h.Features), Words: h.Words}
+	vec := &Vectorizer{Keys: make([]string, h.Features), Concepts: h.Concepts, Words: h.Words, ConceptShare: h.ConceptShare}
 	prev := ""
 	for i := range vec.Keys {
 		p, err1 := binary.ReadUvarint(br)
