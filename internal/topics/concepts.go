@@ -55,10 +55,18 @@ var conceptWords = map[string]string{
 		registration profile verify verification otp locked unlock reset`,
 	"SUBSCRIBE": `subscribe subscribed subscription subscriptions unsubscribe newsletter newsletters mailing
 		emails marketing spam membership renew renewal recurring`,
-	"PRODUCT": `material materials fabric cotton wool leather ingredient ingredients stock restock available
+	"PRODUCT": `material materials fabric cotton wool leather ingredient stock restock available
 		availability colour colours color colors compatible compatibility wash washing care dimensions
-		specification specifications recommend recommendation genuine original authentic warranty quality
-		model version flavour flavor weight`,
+		specification specifications recommend recommendation genuine original authentic fake warranty
+		guarantee quality model version flavour flavor weight price prices cost costs`,
+	"ATTRIBUTE": `waterproof water resistant vegan vegetarian gluten organic allergen allergens allergy halal kosher
+		battery batteries charger voltage plug dimension dimensional heavy lightweight manufactured origin
+		ingredients dosage dose instructions manual assemble assembly install installation setup suitable
+		safe toxic natural shelf expiry expiration lifespan durable`,
+	"BUY": `buy buying bought purchase purchasing preorder backorder shop shopping`,
+	"SHIPPING": `ship ships shipping express standard overnight international worldwide abroad overseas pickup
+		collect collection store stores showroom`,
+	"GREET": `hi hello hey hii hiii hy hlo helo hola yo morning afternoon evening`,
 	"PERSON": `agent agents human person representative someone somebody speak talk call phone manager
 		supervisor operator`,
 	"COMPLAIN": `complaint complaints complain terrible awful disappointed disappointing unacceptable worst angry
@@ -82,6 +90,9 @@ var conceptPhrases = map[string]string{
 	"where is": "TRACK", "wheres my": "TRACK",
 	"how long": "LATE", "so long": "LATE",
 	"changed mind": "CANCEL",
+	"how much": "PRODUCT", "in stock": "PRODUCT", "back in": "PRODUCT",
+	"next day": "SHIPPING", "deliver to": "SHIPPING", "ship to": "SHIPPING", "free delivery": "SHIPPING",
+	"place order": "BUY", "good morning": "GREET",
 }
 
 // negatedConcepts are the concepts a word means under negation, instead

@@ -31,7 +31,8 @@ func TestConceptFeatures(t *testing.T) {
 		{"do you have any discount codes", []string{"kPROMO"}}, // "codes", not "cod"
 		{"can I pay cod", []string{"kPAY"}},
 		{"I want to unsubscribe", []string{"kSUBSCRIBE"}},
-		{"hello there", nil},
+		{"hello there", []string{"kGREET"}},
+		{"the weather is nice", nil},
 	} {
 		got := featureKeys(c.text, kindConcept)
 		slices.Sort(got)
