@@ -188,12 +188,25 @@ func TestGeneralisation(t *testing.T) {
 	checkAddsUp(t, "grouped naive Bayes", g.NaiveBayes, test, run.NaiveBayes.Classify)
 	logMeasured(t, g)
 
-	real, err := RealExamples()
+	srcs, err := RealSet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Measure("real messages", Starter(), TrainNaiveBayes(ex), len(ex), real)
-	checkAddsUp(t, "real", r.Model, real, func(s string) string { return Starter().Classify(s).Topic })
+	r, bySource, err := MeasureReal(Starter(), TrainNaiveBayes(ex), len(ex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starter := func(s string) string { return Starter().Classify(s).Topic }
+	var real []Example
+	for i, s := range srcs {
+		real = append(real, s.Examples...)
+		if bySource[i].Source != s.Name || bySource[i].Test != len(s.Examples) {
+			t.Fatalf("source %d measured as %s, %d texts; RealSet has %s, %d", i, bySource[i].Source, bySource[i].Test, s.Name, len(s.Examples))
+		}
+		checkAddsUp(t, s.Name, bySource[i].Model, s.Examples, starter)
+		logMeasured(t, bySource[i].Measured)
+	}
+	checkAddsUp(t, "real", r.Model, real, starter)
 	logMeasured(t, r)
 
 	for _, c := range []struct {
