@@ -138,7 +138,8 @@ same run:
                     trains on the rest of --data (default: the starter data in
                     --starter-data) and scores the held-out fifth
   --real            scores the real customer messages shipped in the binary
-                    with --model (default: the store's or the starter model)
+                    with --model (default: the store's or the starter model),
+                    each source apart and all of them together
 
 Example:
   quietdesk topics eval --split grouped --real`)

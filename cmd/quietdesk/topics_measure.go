@@ -26,7 +26,11 @@ type measureOutput struct {
 	Grouped   *topics.Measured `json:"grouped,omitempty"`
 	RealStyle *topics.Measured `json:"real_style,omitempty"`
 	Real      *topics.Measured `json:"real,omitempty"`
-	Notes     []string         `json:"notes,omitempty"`
+	// RealSources is Real source by source (the sources of
+	// internal/topics/testdata/real), added after Real: readers of Real
+	// alone see the same object as before.
+	RealSources []topics.RealMeasured `json:"real_sources,omitempty"`
+	Notes       []string              `json:"notes,omitempty"`
 }
 
 // runTopicsMeasure trains and scores on the grouped split and/or scores
@@ -64,18 +68,16 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 		fmt.Fprintf(a.stderr, "grouped split: trained on %d, scored %d in %.1fs\n", m.Train, m.Test, a.now.Since(start).Seconds())
 	}
 	if o.real {
-		real, err := topics.RealExamples()
-		if err != nil {
-			return err
-		}
 		c, err := classifierFor(ctx, o.modelPath, o.dsn)
 		if err != nil {
 			return err
 		}
 		nb := topics.TrainNaiveBayes(examples)
-		m := topics.Measure("real messages", c.Model, nb, len(examples), real)
-		m.Train = c.Model.TrainedOn
-		out.Real = &m
+		m, bySource, err := topics.MeasureReal(c.Model, nb, c.Model.TrainedOn)
+		if err != nil {
+			return err
+		}
+		out.Real, out.RealSources = &m, bySource
 		out.Notes = append(out.Notes, fmt.Sprintf("naive Bayes on the real set is trained on %s (%d examples)", from, len(examples)))
 	}
 	if o.json {
@@ -85,6 +87,12 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 		if m != nil {
 			printMeasured(a.stdout, m)
 		}
+	}
+	for i := range out.RealSources {
+		printMeasured(a.stdout, &out.RealSources[i].Measured)
+	}
+	if out.Real != nil {
+		printRealSummary(a.stdout, *out.Real, out.RealSources)
 	}
 	for _, n := range out.Notes {
 		fmt.Fprintln(a.stdout, n)
@@ -125,5 +133,24 @@ func printMeasured(w io.Writer, m *topics.Measured) {
 	printReport(w, m.Model)
 	fmt.Fprint(w, "\nnaive Bayes, ")
 	printReport(w, m.NaiveBayes)
+	fmt.Fprintln(w)
+}
+
+// printRealSummary puts the real set's figures side by side, each source
+// and all of them, so a source the model fails on stands out.
+func printRealSummary(w io.Writer, all topics.Measured, bySource []topics.RealMeasured) {
+	width := len("SOURCE")
+	for _, s := range bySource {
+		width = max(width, len(s.Source))
+	}
+	fmt.Fprintln(w, "== real messages by source (classifier vs naive Bayes)")
+	fmt.Fprintf(w, "%-*s  %5s  %8s  %8s  %11s  %11s\n", width, "SOURCE", "TEXTS", "ACCURACY", "MACRO-F1", "NB ACCURACY", "NB MACRO-F1")
+	row := func(name string, m topics.Measured) {
+		fmt.Fprintf(w, "%-*s  %5d  %8.4f  %8.4f  %11.4f  %11.4f\n", width, name, m.Test, m.Model.Accuracy, m.Model.MacroF1, m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1)
+	}
+	for _, s := range bySource {
+		row(s.Source, s.Measured)
+	}
+	row("all", all)
 	fmt.Fprintln(w)
 }

@@ -19,10 +19,27 @@ func TestTopicsEvalMeasures(t *testing.T) {
 	if out.Real.Model.N != out.Real.Test || out.Real.NaiveBayes.N != out.Real.Test || len(out.Real.Model.Labels) == 0 || len(out.Real.Model.Confusions) == 0 {
 		t.Errorf("eval --real: model %+v, naive Bayes %+v", out.Real.Model, out.Real.NaiveBayes)
 	}
+	// Each source apart as well, and together they are the whole set.
+	sum := 0
+	for _, s := range out.RealSources {
+		sum += s.Test
+		if s.Source == "" || s.Train != out.Real.Train || s.Model.N != s.Test || s.NaiveBayes.N != s.Test {
+			t.Errorf("eval --real: source %+v", s)
+		}
+	}
+	if len(out.RealSources) < 2 || sum != out.Real.Test {
+		t.Errorf("eval --real: %d sources with %d texts, the whole set has %d", len(out.RealSources), sum, out.Real.Test)
+	}
+	table := mustRun(t, "topics", "eval", "--real", "--model", starterDir+"/starter.model", "--starter-data", starterDir).stdout
+	for _, want := range []string{"== real messages: ", "== real messages from hellohaptik__HINT3: ", "== real messages by source", "PolyAI-LDN__task-specific-datasets  ", "\nall  "} {
+		if !strings.Contains(table, want) {
+			t.Errorf("eval --real has no %q:\n%s", want, table)
+		}
+	}
 
 	// A grouped split of a labelled file: a table with both models.
 	data := bitextSample(t, 0, 4)
-	table := mustRun(t, "topics", "eval", "--split", "grouped", "--data", data).stdout
+	table = mustRun(t, "topics", "eval", "--split", "grouped", "--data", data).stdout
 	for _, want := range []string{"== grouped split of " + data, "classifier:  accuracy", "naive Bayes: accuracy", "PRECISION", "Most confused"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("eval --split grouped has no %q:\n%s", want, table)

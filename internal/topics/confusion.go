@@ -54,6 +54,30 @@ func Measure(name string, m *Model, nb *NaiveBayes, train int, examples []Exampl
 	return out
 }
 
+// RealMeasured is the measure of one source of the real set.
+type RealMeasured struct {
+	Source string `json:"source"` // owner__repo, as RealSource.Name
+	Measured
+}
+
+// MeasureReal scores m and nb (trained on train examples, for the record)
+// on the real set: every source together, then each source apart, in
+// RealSet's order. Sources differ in kind (a bank's queries, a shop's
+// chat), so one figure for all of them would hide which kind a model
+// fails on.
+func MeasureReal(m *Model, nb *NaiveBayes, train int) (all Measured, bySource []RealMeasured, err error) {
+	srcs, err := RealSet()
+	if err != nil {
+		return Measured{}, nil, err
+	}
+	var every []Example
+	for _, s := range srcs {
+		every = append(every, s.Examples...)
+		bySource = append(bySource, RealMeasured{Source: s.Name, Measured: Measure("real messages from "+s.Name, m, nb, train, s.Examples)})
+	}
+	return Measure("real messages", m, nb, train, every), bySource, nil
+}
+
 // ConfusionCounts counts every (gold, predicted) pair, right ones
 // included: the whole matrix that Report's figures are drawn from.
 func ConfusionCounts(gold, predicted []string) map[[2]string]int {

@@ -131,6 +131,16 @@ func TestRealSetIsLabelled(t *testing.T) {
 	if got, err := ReadRealSet(good()); err != nil || len(got) != 1 || len(got[0].Examples) != 2 || got[0].Examples[1].Label != DamagedOrDefective {
 		t.Fatalf("good source: %v, %v", got, err)
 	}
+	// A source keeps its header as published: HINT3 names the message
+	// column sentence, and it sits beside Banking77's text.
+	two := good()
+	two["c__d/LICENSE"] = &fstest.MapFile{Data: []byte("x")}
+	two["c__d/SOURCE.md"] = &fstest.MapFile{Data: []byte("x")}
+	two["c__d/messages.csv"] = &fstest.MapFile{Data: []byte("label,sentence\nX,\"Hi, COD option not showing\"\nY,Hy\n")}
+	two["c__d/labels.csv"] = &fstest.MapFile{Data: []byte("text,label\nHy,other\n\"Hi, COD option not showing\",payment\n")}
+	if got, err := ReadRealSet(two); err != nil || len(got) != 2 || got[1].Name != "c__d" || !slices.Equal(got[1].Examples, []Example{{"Hi, COD option not showing", Payment}, {"Hy", Other}}) {
+		t.Fatalf("sources with a text and a sentence column: %v, %v", got, err)
+	}
 	for name, change := range map[string]func(fstest.MapFS){
 		"has no label": func(f fstest.MapFS) {
 			f["a__b/labels.csv"].Data = []byte("text,label\nwhere is my parcel,where_is_my_order\n")
@@ -146,6 +156,9 @@ func TestRealSetIsLabelled(t *testing.T) {
 		},
 		"LICENSE is missing":       func(f fstest.MapFS) { delete(f, "a__b/LICENSE") },
 		"the header has no column": func(f fstest.MapFS) { f["a__b/messages.csv"].Data = []byte("body\nhi\n") },
+		"the header names both": func(f fstest.MapFS) {
+			f["a__b/messages.csv"].Data = []byte("text,sentence\nwhere is my parcel,where is my parcel\nmy card broke,my card broke\n")
+		},
 	} {
 		f := good()
 		change(f)
@@ -175,12 +188,25 @@ func TestGeneralisation(t *testing.T) {
 	checkAddsUp(t, "grouped naive Bayes", g.NaiveBayes, test, run.NaiveBayes.Classify)
 	logMeasured(t, g)
 
-	real, err := RealExamples()
+	srcs, err := RealSet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Measure("real messages", Starter(), TrainNaiveBayes(ex), len(ex), real)
-	checkAddsUp(t, "real", r.Model, real, func(s string) string { return Starter().Classify(s).Topic })
+	r, bySource, err := MeasureReal(Starter(), TrainNaiveBayes(ex), len(ex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starter := func(s string) string { return Starter().Classify(s).Topic }
+	var real []Example
+	for i, s := range srcs {
+		real = append(real, s.Examples...)
+		if bySource[i].Source != s.Name || bySource[i].Test != len(s.Examples) {
+			t.Fatalf("source %d measured as %s, %d texts; RealSet has %s, %d", i, bySource[i].Source, bySource[i].Test, s.Name, len(s.Examples))
+		}
+		checkAddsUp(t, s.Name, bySource[i].Model, s.Examples, starter)
+		logMeasured(t, bySource[i].Measured)
+	}
+	checkAddsUp(t, "real", r.Model, real, starter)
 	logMeasured(t, r)
 
 	for _, c := range []struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,9 +23,14 @@ var realFS embed.FS
 
 // Files of one real source.
 const (
-	realMessages = "messages.csv" // the messages as published (a text column)
+	realMessages = "messages.csv" // the messages as published (a message column)
 	realLabels   = "labels.csv"   // text,label: our label for every message
 )
+
+// realMessageColumns are the names a source's messages.csv may give its
+// message column, since it keeps the header as published: Banking77 calls
+// it text, HINT3 sentence. A header must name exactly one of them.
+var realMessageColumns = []string{"text", "sentence"}
 
 // RealSource is one source of the real set.
 type RealSource struct {
@@ -39,19 +45,6 @@ func RealSet() ([]RealSource, error) {
 		return nil, err
 	}
 	return ReadRealSet(sub)
-}
-
-// RealExamples is every source of RealSet in one list.
-func RealExamples() ([]Example, error) {
-	srcs, err := RealSet()
-	if err != nil {
-		return nil, err
-	}
-	var out []Example
-	for _, s := range srcs {
-		out = append(out, s.Examples...)
-	}
-	return out, nil
 }
 
 // ReadRealSet reads every source directory of fsys. Each needs
@@ -87,7 +80,7 @@ func readRealSource(fsys fs.FS, dir string) (RealSource, error) {
 			return RealSource{}, fmt.Errorf("%s is missing: every source keeps its licence and where it came from", f)
 		}
 	}
-	texts, err := readColumn(fsys, path.Join(dir, realMessages), "text")
+	texts, err := readColumn(fsys, path.Join(dir, realMessages), realMessageColumns)
 	if err != nil {
 		return RealSource{}, err
 	}
@@ -133,8 +126,9 @@ func readRealSource(fsys fs.FS, dir string) (RealSource, error) {
 	return src, nil
 }
 
-// readColumn reads one named column of a CSV file with a header.
-func readColumn(fsys fs.FS, name, column string) ([]string, error) {
+// readColumn reads the one column of a CSV file with a header that is
+// named by one of names.
+func readColumn(fsys fs.FS, name string, names []string) ([]string, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
@@ -149,13 +143,18 @@ func readColumn(fsys fs.FS, name, column string) ([]string, error) {
 	}
 	col := -1
 	for i, h := range rows[0] {
-		if h == column {
-			col = i
+		if !slices.Contains(names, h) {
+			continue
 		}
+		if col >= 0 {
+			return nil, fmt.Errorf("%s: the header names both %q and %q: which one holds the messages?", name, rows[0][col], h)
+		}
+		col = i
 	}
 	if col < 0 {
-		return nil, fmt.Errorf("%s: the header has no column %q", name, column)
+		return nil, fmt.Errorf("%s: the header has no column %s", name, quotedOr(names))
 	}
+	column := rows[0][col]
 	out := make([]string, 0, len(rows)-1)
 	for i, r := range rows[1:] {
 		if col >= len(r) || strings.TrimSpace(r[col]) == "" {
@@ -164,4 +163,16 @@ func readColumn(fsys fs.FS, name, column string) ([]string, error) {
 		out = append(out, r[col])
 	}
 	return out, nil
+}
+
+// quotedOr lists names as "a", "b" or "c".
+func quotedOr(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
