@@ -17,9 +17,11 @@ func runTopicsRetrain(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags(topicsActions["retrain"], `Trains a topic model on the starter data and the store's own labelled
 contacts: topics that came with imports or the API, that agents set (weighted
 by how recent they are), or that discovery promoted (not the model's own
-guesses). Held out of training: the newest 20% of the agents' labels and 20% of
-the others; the challenger and the current model (the store's, or the starter
-model) are scored on each. The challenger ships only when its macro-F1 is at
+guesses). Held out of training, as whole phrasing families: those of the newest
+20% of the agents' labels, and 20% of each topic of the others. The challenger
+and the current model (the store's, or the starter model) are scored on each,
+and on the real customer messages shipped in the binary while the store's
+taxonomy is the default one. The challenger ships only when its macro-F1 is at
 least as good on every set; a worse one is not stored. Every retraining, shipped
 or not, is recorded with its figures (/topics/learning; docs/topics.md#agents-teach-it).
 serve retrains once a week; run it by hand after a large import.`)

@@ -25,13 +25,15 @@ type Training struct {
 	Shipped     bool       `json:"shipped"`
 	Reason      string     `json:"reason"`
 	Sets        []SetScore `json:"sets"`
+	// Skipped are the held-out sets it did not judge on, and why.
+	Skipped []SkippedSet `json:"skipped_sets"`
 }
 
 func recordTraining(ctx context.Context, tx *store.Tx, cmp Comparison, oldID int64) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO topic_trainings (at, labels, agent_labels, trained_on, old_model_id, new_model_id, shipped, reason, sets)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		cmp.At.Unix(), cmp.Labelled, cmp.AgentLabels, cmp.TrainedOn, nullID(oldID), nullID(cmp.ModelID), cmp.Replaced, cmp.Reason, mustJSON(cmp.Sets)).Scan(&id)
+	err := tx.QueryRow(ctx, `INSERT INTO topic_trainings (at, labels, agent_labels, trained_on, old_model_id, new_model_id, shipped, reason, sets, skipped)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		cmp.At.Unix(), cmp.Labelled, cmp.AgentLabels, cmp.TrainedOn, nullID(oldID), nullID(cmp.ModelID), cmp.Replaced, cmp.Reason, mustJSON(cmp.Sets), mustJSON(cmp.Skipped)).Scan(&id)
 	return id, err
 }
 
@@ -43,7 +45,7 @@ func Trainings(ctx context.Context, q querier, limit int) ([]Training, error) {
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	rows, err := q.Query(ctx, `SELECT id, at, labels, agent_labels, trained_on, old_model_id, new_model_id, shipped, reason, sets
+	rows, err := q.Query(ctx, `SELECT id, at, labels, agent_labels, trained_on, old_model_id, new_model_id, shipped, reason, sets, skipped
 		FROM topic_trainings ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
@@ -54,13 +56,16 @@ func Trainings(ctx context.Context, q querier, limit int) ([]Training, error) {
 		var t Training
 		var at int64
 		var oldID, newID sql.NullInt64
-		var sets string
-		if err := rows.Scan(&t.ID, &at, &t.Labels, &t.AgentLabels, &t.TrainedOn, &oldID, &newID, &t.Shipped, &t.Reason, &sets); err != nil {
+		var sets, skipped string
+		if err := rows.Scan(&t.ID, &at, &t.Labels, &t.AgentLabels, &t.TrainedOn, &oldID, &newID, &t.Shipped, &t.Reason, &sets, &skipped); err != nil {
 			return nil, err
 		}
 		t.At, t.OldModelID, t.NewModelID = time.Unix(at, 0).UTC(), oldID.Int64, newID.Int64
 		if err := json.Unmarshal([]byte(sets), &t.Sets); err != nil {
 			return nil, fmt.Errorf("retraining %d: its sets are not JSON: %w", t.ID, err)
+		}
+		if err := json.Unmarshal([]byte(skipped), &t.Skipped); err != nil {
+			return nil, fmt.Errorf("retraining %d: its skipped sets are not JSON: %w", t.ID, err)
 		}
 		out = append(out, t)
 	}

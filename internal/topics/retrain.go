@@ -6,7 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,20 +38,21 @@ type RetrainOptions struct {
 // Comparison is the record of one retraining: both models scored on the
 // same held-out sets, and the decision.
 type Comparison struct {
-	At          time.Time  `json:"at"`
-	Labelled    int        `json:"labelled"`     // labelled contacts with text
-	AgentLabels int        `json:"agent_labels"` // of which agents set
-	Base        int        `json:"base"`         // starter examples trained on beside them
-	TrainedOn   int        `json:"trained_on"`   // the challenger's training examples, the base included
-	HeldOut     int        `json:"held_out"`     // the store's labels kept out of training
-	Dropped     []string   `json:"dropped_labels,omitempty"`
-	Current     Scored     `json:"current"`    // on the store's held-out labels
-	Challenger  Scored     `json:"challenger"` // the same
-	Sets        []SetScore `json:"sets"`       // every held-out set the gate judged on
-	Replaced    bool       `json:"replaced"`
-	Reason      string     `json:"reason"`
-	ModelID     int64      `json:"model_id"`    // the challenger's row in topic_models; 0 when not shipped
-	TrainingID  int64      `json:"training_id"` // the retraining's row in topic_trainings
+	At          time.Time    `json:"at"`
+	Labelled    int          `json:"labelled"`     // labelled contacts with text
+	AgentLabels int          `json:"agent_labels"` // of which agents set
+	Base        int          `json:"base"`         // starter examples trained on beside them
+	TrainedOn   int          `json:"trained_on"`   // the challenger's training examples, the base included
+	HeldOut     int          `json:"held_out"`     // the store's labels kept out of training
+	Dropped     []string     `json:"dropped_labels,omitempty"`
+	Current     Scored       `json:"current"`      // on the store's held-out labels
+	Challenger  Scored       `json:"challenger"`   // the same
+	Sets        []SetScore   `json:"sets"`         // every held-out set the gate judged on
+	Skipped     []SkippedSet `json:"skipped_sets"` // held-out sets it did not judge on, and why
+	Replaced    bool         `json:"replaced"`
+	Reason      string       `json:"reason"`
+	ModelID     int64        `json:"model_id"`    // the challenger's row in topic_models; 0 when not shipped
+	TrainingID  int64        `json:"training_id"` // the retraining's row in topic_trainings
 }
 
 // Scored is one model's figures on the store's held-out labels. ModelID 0
@@ -61,7 +64,8 @@ type Scored struct {
 }
 
 // heldOutShare of the store's labels is kept out of training to judge the
-// models: the newest agents' labels, and a stratified share of the others.
+// models, as whole phrasing families: those of the newest agents' labels,
+// and a stratified share of the other labels' (splitLabels).
 const heldOutShare = 0.2
 
 // Names of the store's held-out sets.
@@ -93,12 +97,15 @@ func LabelWeight(source string, at, now time.Time, halfLife time.Duration) float
 
 // Retrain trains a challenger on the starter data plus the store's
 // labelled contacts (imported, agents' and promoted labels; merges
-// applied; agents' labels weighted by LabelWeight), minus held-out sets:
-// the newest 20% of agents' labels and a stratified 20% of the other
-// labels. Judge compares it with the current model on those sets and any
-// registered ones; it replaces the current model only when it is not
-// worse on any. A challenger that is worse is not stored; the retraining
-// is recorded either way in topic_trainings, with its figures and why.
+// applied; agents' labels weighted by LabelWeight), minus held-out sets of
+// whole phrasing families: those of the newest 20% of agents' labels and a
+// stratified 20% of the other labels' (splitLabels). Judge compares it
+// with the current model on those sets, on opt.Sets, and on the registered
+// ones (the real messages among them); it replaces the current model only
+// when it is not worse on any. A set labelled onto the default taxonomy is
+// skipped, with the reason recorded, in a store whose taxonomy is not the
+// default one. A challenger that is worse is not stored; the retraining is
+// recorded either way in topic_trainings, with its figures and why.
 func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison, error) {
 	if opt.MinPerLabel == 0 {
 		opt.MinPerLabel = 5
@@ -106,7 +113,7 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 	if opt.MinExamples == 0 {
 		opt.MinExamples = 50
 	}
-	cmp := Comparison{At: opt.Now.UTC(), Sets: []SetScore{}}
+	cmp := Comparison{At: opt.Now.UTC(), Sets: []SetScore{}, Skipped: []SkippedSet{}}
 	current, err := Current(ctx, db)
 	if err != nil {
 		return cmp, err
@@ -139,7 +146,9 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 		}
 		cmp.Base = len(base)
 	}
-	fit, agentHeld, otherHeld := splitLabels(labels, opt.Seed)
+	// Until here train holds the base alone.
+	fit, agentHeld, otherHeld, skipped := splitLabels(labels, train, opt.Seed)
+	cmp.Skipped = append(cmp.Skipped, skipped...)
 	for _, l := range labels {
 		if l.Source == SourceAgent {
 			cmp.AgentLabels++
@@ -149,24 +158,25 @@ func Retrain(ctx context.Context, db *store.DB, opt RetrainOptions) (Comparison,
 		train = append(train, l.Example)
 		weights = append(weights, LabelWeight(l.Source, l.At, opt.Now, opt.HalfLife))
 	}
-	cmp.TrainedOn, cmp.HeldOut = len(train), len(agentHeld)+len(otherHeld)
+	cmp.TrainedOn, cmp.HeldOut = len(train), len(agentHeld.Examples)+len(otherHeld.Examples)
+	sets, err := gateSetsFor(ctx, db, labels, append([]HeldOut{agentHeld, otherHeld}, opt.Sets...), &cmp)
+	if err != nil {
+		return cmp, err
+	}
 	m, err := Train(train, TrainOptions{Seed: opt.Seed, Progress: opt.Progress, Weights: weights})
 	if err != nil {
 		return cmp, err
 	}
 	challenger := &Classifier{Model: m, redirects: current.redirects}
-	sets := append([]HeldOut{{Name: SetAgentLabels, Examples: agentHeld}, {Name: SetImportedLabels, Examples: otherHeld}}, opt.Sets...)
-	registered, err := registeredGateSets()
-	if err != nil {
-		return cmp, err
-	}
-	sets = append(sets, registered...)
 	v := Judge(current, challenger, sets...)
-	pooled := append(append([]Example{}, agentHeld...), otherHeld...)
+	pooled := append(append([]Example{}, agentHeld.Examples...), otherHeld.Examples...)
 	cur, chal := scoreClassifier(current, pooled), scoreClassifier(challenger, pooled)
 	cmp.Current = Scored{ModelID: current.ModelID, Accuracy: cur.Accuracy, MacroF1: cur.MacroF1}
 	cmp.Challenger = Scored{Accuracy: chal.Accuracy, MacroF1: chal.MacroF1}
 	cmp.Sets, cmp.Replaced, cmp.Reason = v.Sets, v.Ship, v.Why
+	for _, sk := range cmp.Skipped {
+		cmp.Reason += fmt.Sprintf("; not judged on %s (%d): %s", sk.Name, sk.N, sk.Why)
+	}
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
 		if cmp.Replaced {
 			if cmp.ModelID, err = SaveModel(ctx, tx, m, chal, cmp, true, opt.Now); err != nil {
@@ -276,41 +286,171 @@ func mostlyDefault(labels []storeLabel) bool {
 	return 2*n >= len(labels)
 }
 
-// splitLabels keeps the newest heldOutShare of the agents' labels (by the
-// contact's start, then id) and a stratified heldOutShare of the others
-// out of training: the agents' newest labels say how well a model does on
-// what customers write now, as people who read it judged.
-func splitLabels(labels []storeLabel, seed uint64) (fit []storeLabel, agent, other []Example) {
-	var agents, others []storeLabel
+// splitLabels holds whole phrasing families of the store's labels out of
+// training, so the models are judged on phrasings the challenger did not
+// train on rather than on near-copies of its training rows. Families are
+// Groups over the base the store's labels are added to and all the store's
+// labels: a topic's own words are then those of the whole training data,
+// not of a store that may label only two or three topics (where nearly
+// every word is some topic's own and every text would fall in one empty
+// frame). A held-out text has no sibling of its phrasing among the store's
+// labels trained on, whatever their source; the base, which the model in
+// use learnt from too, is not held out.
+//
+// First the agents' labels, newest first (by the contact's start, then
+// id): each one's family is held out until heldOutShare of the agents'
+// labels are; the newest labels say how well a model does on what
+// customers write now, as people who read it judged. Then, among the
+// families no agent labelled, in a shuffle seeded by seed, a family is held
+// out while each label it holds is short of heldOutShare of the other
+// labels of that topic (stratified). A family goes out only if it does not
+// overshoot a target by more than a quarter of it (or one label), so one
+// large family cannot make up a set. Each held-out label is scored in the
+// set of its source: agents' in agent, the others in other. The same
+// labels and seed give the same split.
+func splitLabels(labels []storeLabel, base []Example, seed uint64) (fit []storeLabel, agent, other HeldOut, skipped []SkippedSet) {
+	agent.Name, other.Name = SetAgentLabels, SetImportedLabels
+	ex := make([]Example, 0, len(base)+len(labels))
+	ex = append(ex, base...)
 	for _, l := range labels {
+		ex = append(ex, l.Example)
+	}
+	group := Groups(ex)[len(base):]
+	nGroups := 0
+	for _, g := range group {
+		nGroups = max(nGroups, g+1)
+	}
+	members := make([][]int, nGroups)
+	agentsIn := make([]int, nGroups)
+	var agents []int
+	othersOf := map[string]int{}
+	for i, l := range labels {
+		members[group[i]] = append(members[group[i]], i)
 		if l.Source == SourceAgent {
-			agents = append(agents, l)
+			agentsIn[group[i]]++
+			agents = append(agents, i)
 		} else {
-			others = append(others, l)
+			othersOf[l.Label]++
 		}
 	}
-	// labels come in id order; a stable sort by time keeps it among equals.
-	sort.SliceStable(agents, func(i, j int) bool { return agents[i].At.Before(agents[j].At) })
-	n := int(math.Round(heldOutShare * float64(len(agents))))
-	fit = append(fit, agents[:len(agents)-n]...)
-	for _, l := range agents[len(agents)-n:] {
-		agent = append(agent, l.Example)
+	held := make([]bool, nGroups)
+	fits := func(taken, n int, target float64) bool {
+		return float64(taken) < target && float64(taken+n) <= target+max(1, target/4)
 	}
-	if len(others) > 0 {
-		ex := make([]Example, len(others))
-		for i, l := range others {
-			ex[i] = l.Example
-		}
-		ys := labelIndexes(ex, labelsOf(ex))
-		kept, held := stratify(ys, len(labelsOf(ex)), heldOutShare, seed)
-		for _, i := range kept {
-			fit = append(fit, others[i])
-		}
-		for _, i := range held {
-			other = append(other, ex[i])
+
+	// labels come in id order: the newest are the latest starts, then the
+	// highest ids.
+	slices.Reverse(agents)
+	sort.SliceStable(agents, func(a, b int) bool { return labels[agents[a]].At.After(labels[agents[b]].At) })
+	target, taken := heldOutShare*float64(len(agents)), 0
+	for _, i := range agents {
+		if g := group[i]; !held[g] && fits(taken, agentsIn[g], target) {
+			held[g] = true
+			taken += agentsIn[g]
 		}
 	}
-	return fit, agent, other
+
+	// Labels of other sources in the agents' families count towards their
+	// topic's share.
+	takenOf := map[string]int{}
+	for g, h := range held {
+		for _, i := range members[g] {
+			if h && labels[i].Source != SourceAgent {
+				takenOf[labels[i].Label]++
+			}
+		}
+	}
+	order := make([]int, nGroups)
+	for g := range order {
+		order[g] = g
+	}
+	r := rand.New(rand.NewPCG(seed, 0xbb67ae8584caa73b))
+	r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	count := map[string]int{}
+	for _, g := range order {
+		if held[g] || agentsIn[g] > 0 || len(members[g]) == 0 {
+			continue
+		}
+		clear(count)
+		for _, i := range members[g] {
+			count[labels[i].Label]++
+		}
+		ok := true
+		for l, n := range count {
+			if !fits(takenOf[l], n, heldOutShare*float64(othersOf[l])) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		held[g] = true
+		for l, n := range count {
+			takenOf[l] += n
+		}
+	}
+
+	agentFamilies, otherFamilies := map[int]bool{}, map[int]bool{}
+	for i, l := range labels {
+		g := group[i]
+		switch {
+		case !held[g]:
+			fit = append(fit, l)
+		case l.Source == SourceAgent:
+			agent.Examples = append(agent.Examples, l.Example)
+			agentFamilies[g] = true
+		default:
+			other.Examples = append(other.Examples, l.Example)
+			otherFamilies[g] = true
+		}
+	}
+	agent.Families, other.Families = len(agentFamilies), len(otherFamilies)
+	for _, s := range []struct {
+		set HeldOut
+		n   int
+	}{{agent, len(agents)}, {other, len(labels) - len(agents)}} {
+		if s.n > 0 && len(s.set.Examples) == 0 {
+			skipped = append(skipped, SkippedSet{Name: s.set.Name, N: s.n, Why: "no phrasing family of these labels is small enough to hold out alone: all of them trained"})
+		}
+	}
+	return fit, agent, other, skipped
+}
+
+// gateSetsFor is every set a retraining is judged on: the store's held-out
+// labels and opt.Sets (sets), then the registered ones. A set labelled onto
+// the default taxonomy is left out, and noted in cmp.Skipped, when the
+// store's taxonomy is not the default one: its labels would not be the
+// topics the store gives.
+func gateSetsFor(ctx context.Context, q querier, labels []storeLabel, sets []HeldOut, cmp *Comparison) ([]HeldOut, error) {
+	registered, err := registeredGateSets()
+	if err != nil {
+		return nil, err
+	}
+	sets = append(sets, registered...)
+	var diff []string
+	checked := false
+	out := make([]HeldOut, 0, len(sets))
+	for _, s := range sets {
+		if s.DefaultTaxonomy {
+			if !checked {
+				names := make([]string, len(labels))
+				for i, l := range labels {
+					names[i] = l.Label
+				}
+				if diff, err = taxonomyDifference(ctx, q, names); err != nil {
+					return nil, err
+				}
+				checked = true
+			}
+			if len(diff) > 0 {
+				cmp.Skipped = append(cmp.Skipped, SkippedSet{Name: s.Name, N: len(s.Examples), Why: "the store's taxonomy is not the default one (" + listSome(diff, "; ", maxListed) + ")"})
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // scoreClassifier scores what a contact would get from c.

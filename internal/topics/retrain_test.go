@@ -3,6 +3,7 @@ package topics_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -46,8 +47,17 @@ func TestRetrainReplacesWhenBetter(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%+v", cmp)
-		if cmp.Labelled != 122 || cmp.HeldOut != 24 || len(cmp.Dropped) != 1 || cmp.Dropped[0] != "rare_label" {
-			t.Errorf("read %d labelled, held out %d, dropped %v; want 122, 24, [rare_label]", cmp.Labelled, cmp.HeldOut, cmp.Dropped)
+		// A fifth of the 120 kept labels, as whole families: each topic's
+		// share may overshoot by a quarter or fall short by a family.
+		if cmp.Labelled != 122 || cmp.HeldOut < 18 || cmp.HeldOut > 30 || len(cmp.Dropped) != 1 || cmp.Dropped[0] != "rare_label" {
+			t.Errorf("read %d labelled, held out %d, dropped %v; want 122, about 24, [rare_label]", cmp.Labelled, cmp.HeldOut, cmp.Dropped)
+		}
+		if s := cmp.Sets; len(s) != 1 || s[0].Name != topics.SetImportedLabels || s[0].N != cmp.HeldOut || s[0].Families == 0 {
+			t.Errorf("sets %+v", s)
+		}
+		// The brand's labels are not the real set's topics.
+		if len(cmp.Skipped) != 1 || cmp.Skipped[0].Name != topics.SetRealMessages || !strings.Contains(cmp.Skipped[0].Why, "(labels outside it: billing_docs, cancellations, shipping_status)") {
+			t.Errorf("skipped %+v", cmp.Skipped)
 		}
 		neverWorse(t, cmp)
 		if !cmp.Replaced || cmp.Current.ModelID != 0 || cmp.Challenger.MacroF1 < 0.9 || cmp.Current.MacroF1 > 0.1 || cmp.Base != 0 {
@@ -111,11 +121,12 @@ func TestRetrainNeverShipsWorse(t *testing.T) {
 		}
 		t.Logf("%+v", cmp)
 		neverWorse(t, cmp)
-		if cmp.Replaced || cmp.ModelID != 0 || cmp.AgentLabels != 500 || cmp.HeldOut != 100 || cmp.Base == 0 {
+		if cmp.Replaced || cmp.ModelID != 0 || cmp.AgentLabels != 500 || cmp.HeldOut < 75 || cmp.HeldOut > 125 || cmp.Base == 0 {
 			t.Fatalf("comparison %+v: the contradicted model must not ship", cmp)
 		}
-		if len(cmp.Sets) != 1 || cmp.Sets[0].Name != topics.SetAgentLabels || cmp.Sets[0].N != 100 || cmp.Sets[0].NewF1 >= cmp.Sets[0].OldF1 {
-			t.Errorf("sets %+v", cmp.Sets)
+		if len(cmp.Sets) != 2 || cmp.Sets[0].Name != topics.SetAgentLabels || cmp.Sets[0].N != cmp.HeldOut || cmp.Sets[0].NewF1 >= cmp.Sets[0].OldF1 ||
+			cmp.Sets[1].Name != topics.SetRealMessages || len(cmp.Skipped) != 0 {
+			t.Errorf("sets %+v, skipped %+v", cmp.Sets, cmp.Skipped)
 		}
 		if c, _ := topics.Current(ctx, db); c.ModelID != 0 {
 			t.Errorf("current model %d, want the starter", c.ModelID)
@@ -128,7 +139,8 @@ func TestRetrainNeverShipsWorse(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(tr) != 1 || tr[0].Shipped || tr[0].NewModelID != 0 || tr[0].OldModelID != 0 || tr[0].Labels != 500 || tr[0].AgentLabels != 500 ||
-			!strings.Contains(tr[0].Reason, "worse on recent agent labels (100)") || len(tr[0].Sets) != 1 || tr[0].Sets[0] != cmp.Sets[0] || !tr[0].At.Equal(now) {
+			!strings.Contains(tr[0].Reason, fmt.Sprintf("worse on recent agent labels (%s)", cmp.Sets[0].Size())) || len(tr[0].Sets) != 2 ||
+			tr[0].Sets[0] != cmp.Sets[0] || tr[0].Sets[1] != cmp.Sets[1] || !tr[0].At.Equal(now) {
 			t.Errorf("recorded %+v", tr)
 		}
 	})
@@ -166,8 +178,11 @@ func TestAgentCorrectionsTeachTheModel(t *testing.T) {
 		if !cmp.Replaced || cmp.ModelID == 0 || cmp.AgentLabels != 40 || cmp.Base == 0 || len(cmp.Sets) != 2 {
 			t.Fatalf("comparison %+v: the model that learnt the agents' topic should ship", cmp)
 		}
-		if s := cmp.Sets[0]; s.Name != topics.SetAgentLabels || s.N != 8 || s.OldF1 != 0 || s.NewF1 < 0.9 {
+		if s := cmp.Sets[0]; s.Name != topics.SetAgentLabels || s.N < 6 || s.N > 10 || s.OldF1 != 0 || s.NewF1 < 0.9 {
 			t.Errorf("on the agents' newest labels: %+v", s)
+		}
+		if len(cmp.Skipped) != 1 || cmp.Skipped[0].Name != topics.SetRealMessages || cmp.Skipped[0].Why != "the store's taxonomy is not the default one (loyalty added)" {
+			t.Errorf("skipped %+v", cmp.Skipped)
 		}
 		c, err := topics.Current(ctx, db)
 		if err != nil {
@@ -223,8 +238,15 @@ func TestRetrainOnASchedule(t *testing.T) {
 		if done, err := topics.RetrainIfDue(ctx, db, now.Add(8*24*time.Hour), log); err != nil || !done {
 			t.Errorf("a week later: %v %v", done, err)
 		}
-		if tr, _ := topics.Trainings(ctx, db, 0); len(tr) != 2 {
-			t.Errorf("%d retrainings recorded, want 2", len(tr))
+		tr, _ := topics.Trainings(ctx, db, 0)
+		if len(tr) != 2 {
+			t.Fatalf("%d retrainings recorded, want 2", len(tr))
+		}
+		// The scheduled task goes through the same gate: the real messages
+		// are a set of it, skipped here since the labels are not the
+		// default taxonomy's.
+		if s := tr[0].Skipped; len(s) != 1 || s[0].Name != topics.SetRealMessages || !strings.Contains(s[0].Why, "labels outside it: cancel_order, track_order") {
+			t.Errorf("skipped %+v", s)
 		}
 	})
 }

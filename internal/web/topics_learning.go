@@ -47,10 +47,12 @@ type trainingRow struct {
 	Sets []setRow
 }
 
+// setRow is one held-out set of a retraining: both models' figures, or,
+// when it was not judged on, why.
 type setRow struct {
-	Name, Old, New string
-	N              int
-	Worse          bool
+	Name, Size, Old, New string
+	Worse                bool
+	Skipped              string
 }
 
 type uncertainRow struct {
@@ -80,7 +82,10 @@ func (s *Server) drawLearning(w http.ResponseWriter, r *http.Request, sess *auth
 		t := list[i]
 		row := trainingRow{Training: t, When: t.At.Format("2006-01-02 15:04")}
 		for _, sc := range t.Sets {
-			row.Sets = append(row.Sets, setRow{Name: sc.Name, N: sc.N, Old: fixed(sc.OldF1, 3), New: fixed(sc.NewF1, 3), Worse: sc.NewF1 < sc.OldF1})
+			row.Sets = append(row.Sets, setRow{Name: sc.Name, Size: sc.Size(), Old: fixed(sc.OldF1, 3), New: fixed(sc.NewF1, 3), Worse: sc.NewF1 < sc.OldF1})
+		}
+		for _, sk := range t.Skipped {
+			row.Sets = append(row.Sets, setRow{Name: sk.Name, Size: strconv.Itoa(sk.N), Skipped: sk.Why})
 		}
 		data.Trainings = append(data.Trainings, row)
 	}

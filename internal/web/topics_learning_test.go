@@ -64,6 +64,15 @@ func TestTopicsLearningPage(t *testing.T) {
 		if err := db.WriteTx(ctx, func(tx *store.Tx) error {
 			_, err := tx.Exec(ctx, `INSERT INTO topic_trainings (at, labels, agent_labels, trained_on, shipped, reason, sets) VALUES (?, 130, 40, 8747, FALSE, ?, ?)`,
 				now.Add(-48*time.Hour).Unix(), "worse on recent agent labels (8)", `[{"name":"recent agent labels","n":8,"old_macro_f1":0.9,"new_macro_f1":0.5}]`)
+			if err != nil {
+				return err
+			}
+			// Set names and reasons may name the store's own topics: text
+			// to escape, like everything else.
+			_, err = tx.Exec(ctx, `INSERT INTO topic_trainings (at, labels, agent_labels, trained_on, shipped, reason, sets, skipped) VALUES (?, 130, 40, 8747, FALSE, ?, ?, ?)`,
+				now.Add(-24*time.Hour).Unix(), "worse on real messages (170)",
+				`[{"name":"recent agent labels","n":9,"families":5,"old_macro_f1":0.2,"new_macro_f1":1},{"name":"real messages","n":170,"old_macro_f1":0.3073,"new_macro_f1":0.214}]`,
+				`[{"name":"<i>own</i> set","n":12,"why":"the store's taxonomy is not the default one: <script>x</script> added"}]`)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -71,7 +80,12 @@ func TestTopicsLearningPage(t *testing.T) {
 
 		analyst := l.d.visitor().login("analyst@example.com")
 		body := analyst.page("/topics/learning", http.StatusOK)
-		mustContain(t, body, `id="trainings"`, "worse on recent agent labels (8)", "<b>0.500</b> (0.900)", `id="learning-chart"`)
+		mustContain(t, body, `id="trainings"`, "worse on recent agent labels (8)", "<b>0.500</b> (0.900)", `id="learning-chart"`,
+			"recent agent labels (9 in 5 families): 1.000 (0.200)", "real messages (170): <b>0.214</b> (0.307)",
+			`<span class="skipped">&lt;i&gt;own&lt;/i&gt; set (12): not judged, the store&#39;s taxonomy is not the default one: &lt;script&gt;x&lt;/script&gt; added</span>`)
+		if strings.Contains(body, "<script>x") || strings.Contains(body, "<i>own") {
+			t.Error("a set's name or reason reached the page unescaped")
+		}
 		for _, secret := range []string{"Look", "right place to ask", "uncertain-list"} {
 			if strings.Contains(body, secret) {
 				t.Errorf("an analyst sees %q", secret)
