@@ -72,7 +72,7 @@ func MeasureReal(m *Model, nb *NaiveBayes, train int) (all Measured, bySource []
 	}
 	var every []Example
 	for _, s := range srcs {
-		every = append(every, s.Examples...)
+		every = append(every, s.Examples...) // RealExamples, without reading twice
 		bySource = append(bySource, RealMeasured{Source: s.Name, Measured: Measure("real messages from "+s.Name, m, nb, train, s.Examples)})
 	}
 	return Measure("real messages", m, nb, train, every), bySource, nil

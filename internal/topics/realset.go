@@ -47,6 +47,19 @@ func RealSet() ([]RealSource, error) {
 	return ReadRealSet(sub)
 }
 
+// RealExamples is every source of RealSet in one list.
+func RealExamples() ([]Example, error) {
+	srcs, err := RealSet()
+	if err != nil {
+		return nil, err
+	}
+	var out []Example
+	for _, s := range srcs {
+		out = append(out, s.Examples...)
+	}
+	return out, nil
+}
+
 // ReadRealSet reads every source directory of fsys. Each needs
 // messages.csv, labels.csv, LICENSE and SOURCE.md; every message needs
 // exactly one label, every label a message, and labels must be topics of
