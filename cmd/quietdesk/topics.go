@@ -138,7 +138,10 @@ same run:
                     trains on the rest of --data (default: the starter data in
                     --starter-data) and scores the held-out fifth
   --real            scores the real customer messages shipped in the binary
-                    with --model (default: the store's or the starter model)
+                    with --model (default: the store's or the starter model),
+                    and how coherent discovery's candidates are on them
+                    (purity: the share of the messages placed in a candidate
+                    whose label is the candidate's majority label)
 
 Example:
   quietdesk topics eval --split grouped --real`)

@@ -27,6 +27,9 @@ type measureOutput struct {
 	RealStyle *topics.Measured `json:"real_style,omitempty"`
 	Real      *topics.Measured `json:"real,omitempty"`
 	Notes     []string         `json:"notes,omitempty"`
+
+	// Discovery is discovery's clustering scored on the real set.
+	Discovery *topics.DiscoveryMeasure `json:"discovery,omitempty"`
 }
 
 // runTopicsMeasure trains and scores on the grouped split and/or scores
@@ -77,6 +80,8 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 		m.Train = c.Model.TrainedOn
 		out.Real = &m
 		out.Notes = append(out.Notes, fmt.Sprintf("naive Bayes on the real set is trained on %s (%d examples)", from, len(examples)))
+		d := topics.MeasureDiscovery(real)
+		out.Discovery = &d
 	}
 	if o.json {
 		return printJSON(a, out)
@@ -85,6 +90,9 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 		if m != nil {
 			printMeasured(a.stdout, m)
 		}
+	}
+	if out.Discovery != nil {
+		printDiscoveryMeasure(a.stdout, out.Discovery)
 	}
 	for _, n := range out.Notes {
 		fmt.Fprintln(a.stdout, n)
