@@ -320,5 +320,5 @@ func Promote(ctx context.Context, tx *store.Tx, id int64, topicID, name string, 
 		return 0, err
 	}
 	t, _ = get(ctx, tx, topicID)
-	return int(n), event(ctx, tx, Event{TopicID: topicID, Kind: "promoted", NewName: t.Name, Contacts: int(n), At: now})
+	return int(n), event(ctx, tx, Event{TopicID: topicID, Kind: "promoted", NewName: t.Name, Contacts: int(n), At: now, Candidate: id})
 }
