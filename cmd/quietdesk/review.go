@@ -13,7 +13,9 @@ const reviewHelp = `Writes the 15-minute weekly review of a complete ISO week (d
 last one), answering the four questions of docs/decisions.md#the-weekly-review from the data:
 
   1. What changed this week? corrections started, reviewed and ended;
-     guardrails edited; new or spiking topics; proactive campaigns.
+     guardrails edited; new or spiking topics; changes to the topics
+     (candidates promoted with the contacts they relabelled, renames,
+     merges, retirements); proactive campaigns.
   2. Which metric moved meaningfully? week-over-week changes beyond noise
      (|z| ≥ 2 against the trailing 8 weekly changes), each with the
      cohorts that drove it.

@@ -139,7 +139,10 @@ same run:
                     --starter-data) and scores the held-out fifth
   --real            scores the real customer messages shipped in the binary
                     with --model (default: the store's or the starter model),
-                    each source apart and all of them together
+                    each source apart and all of them together,
+                    and how coherent discovery's candidates are on them
+                    (purity: the share of the messages placed in a candidate
+                    whose label is the candidate's majority label)
 
 Example:
   quietdesk topics eval --split grouped --real`)

@@ -31,6 +31,10 @@ type measureOutput struct {
 	// alone see the same object as before.
 	RealSources []topics.RealMeasured `json:"real_sources,omitempty"`
 	Notes       []string              `json:"notes,omitempty"`
+
+	// Discovery is discovery's clustering scored on each real source
+	// alone, as discovery runs on one store's messages.
+	Discovery []topics.DiscoveryMeasure `json:"discovery,omitempty"`
 }
 
 // runTopicsMeasure trains and scores on the grouped split and/or scores
@@ -79,6 +83,15 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 		}
 		out.Real, out.RealSources = &m, bySource
 		out.Notes = append(out.Notes, fmt.Sprintf("naive Bayes on the real set is trained on %s (%d examples)", from, len(examples)))
+		srcs, err := topics.RealSet()
+		if err != nil {
+			return err
+		}
+		for _, src := range srcs {
+			d := topics.MeasureDiscovery(src.Examples)
+			d.Source = src.Name
+			out.Discovery = append(out.Discovery, d)
+		}
 	}
 	if o.json {
 		return printJSON(a, out)
@@ -93,6 +106,9 @@ func runTopicsMeasure(ctx context.Context, a *app, o measureOptions) error {
 	}
 	if out.Real != nil {
 		printRealSummary(a.stdout, *out.Real, out.RealSources)
+	}
+	for i := range out.Discovery {
+		printDiscoveryMeasure(a.stdout, &out.Discovery[i])
 	}
 	for _, n := range out.Notes {
 		fmt.Fprintln(a.stdout, n)

@@ -59,6 +59,10 @@ func (r WeeklyReview) Markdown() string {
 		}
 		n++
 	}
+	for _, c := range ch.TopicChanges {
+		p("- %s.\n", c.Sentence())
+		n++
+	}
 	for _, c := range ch.ProactiveRules {
 		p("- %s.\n", c.Sentence())
 		n++
@@ -68,7 +72,7 @@ func (r WeeklyReview) Markdown() string {
 		n++
 	}
 	if n == 0 {
-		p("Nothing: no correction started or ended, no guardrail edited, no topic spiking, no proactive rule switched, no proactive campaign.\n")
+		p("Nothing: no correction started or ended, no guardrail edited, no topic spiking, no change to the topics, no proactive rule switched, no proactive campaign.\n")
 	}
 
 	p("\n## 2. Which metric moved meaningfully?\n\n")

@@ -43,6 +43,10 @@ type Changed struct {
 	CorrectionsEnded    []Correction `json:"corrections_ended"`
 	GuardrailsEdited    []Change     `json:"guardrails_edited"`
 	Topics              []TopicMove  `json:"topics"`
+	// TopicChanges is the taxonomy changed in the week: candidates
+	// promoted, topics added, renamed, merged or retired
+	// (review_topics.go).
+	TopicChanges []TopicChange `json:"topic_changes"`
 	// Proactive is the proactive notices that went out, by subject: what
 	// customers received.
 	Proactive []Campaign `json:"proactive"`
@@ -481,7 +485,7 @@ func (d *Decider) contribution(ctx context.Context, week Week, r *WeeklyReview) 
 func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error {
 	ch := &r.Changed
 	ch.CorrectionsStarted, ch.CorrectionsReviewed, ch.CorrectionsEnded = []Correction{}, []Correction{}, []Correction{}
-	ch.Topics, ch.Proactive, ch.ProactiveRules = []TopicMove{}, []Campaign{}, []RuleChange{}
+	ch.Topics, ch.TopicChanges, ch.Proactive, ch.ProactiveRules = []TopicMove{}, []TopicChange{}, []Campaign{}, []RuleChange{}
 	from, to := week.Start.Format(dateLayout), week.Sunday().Format(dateLayout)
 	list, err := d.Corrections(ctx)
 	if err != nil {
@@ -518,6 +522,9 @@ func (d *Decider) changed(ctx context.Context, week Week, r *WeeklyReview) error
 		ch.GuardrailsEdited = []Change{}
 	}
 	if ch.Topics, err = d.RisingTopics(ctx, week); err != nil {
+		return err
+	}
+	if ch.TopicChanges, err = d.topicChanges(ctx, week); err != nil {
 		return err
 	}
 	if ch.ProactiveRules, err = d.proactiveRuleChanges(ctx, week); err != nil {

@@ -90,7 +90,7 @@ var conceptPhrases = map[string]string{
 	"where is": "TRACK", "wheres my": "TRACK",
 	"how long": "LATE", "so long": "LATE",
 	"changed mind": "CANCEL",
-	"how much": "PRODUCT", "in stock": "PRODUCT", "back in": "PRODUCT",
+	"how much":     "PRODUCT", "in stock": "PRODUCT", "back in": "PRODUCT",
 	"next day": "SHIPPING", "deliver to": "SHIPPING", "ship to": "SHIPPING", "free delivery": "SHIPPING",
 	"place order": "BUY", "good morning": "GREET",
 }

@@ -3,7 +3,9 @@ package topics
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -30,6 +32,10 @@ type Event struct {
 	Into     string    `json:"into,omitempty"`
 	Contacts int       `json:"contacts,omitempty"`
 	At       time.Time `json:"at"`
+	// A promotion's candidate and its top terms as discovery named it
+	// (none for promotions recorded before events named their candidate).
+	Candidate int64    `json:"candidate,omitempty"`
+	Terms     []string `json:"terms,omitempty"`
 }
 
 // Taxonomy lists the store's topics with how many contacts carry each.
@@ -54,8 +60,20 @@ func Taxonomy(ctx context.Context, q querier) ([]StoreTopic, error) {
 // History lists the taxonomy's changes, oldest first; one topic's when id
 // is not empty (including merges into it).
 func History(ctx context.Context, q querier, id string) ([]Event, error) {
-	rows, err := q.Query(ctx, `SELECT topic_id, kind, old_name, new_name, COALESCE(into_id, ''), contacts, at FROM topic_events
-		WHERE ? = '' OR topic_id = ? OR into_id = ? ORDER BY at, id`, id, id, id)
+	return events(ctx, q, `? = '' OR e.topic_id = ? OR e.into_id = ?`, id, id, id)
+}
+
+// EventsBetween lists the taxonomy's changes made in [from, to), oldest
+// first.
+func EventsBetween(ctx context.Context, q querier, from, to time.Time) ([]Event, error) {
+	return events(ctx, q, `e.at >= ? AND e.at < ?`, from.Unix(), to.Unix())
+}
+
+func events(ctx context.Context, q querier, where string, args ...any) ([]Event, error) {
+	rows, err := q.Query(ctx, `SELECT e.topic_id, e.kind, e.old_name, e.new_name, COALESCE(e.into_id, ''), e.contacts, e.at,
+		COALESCE(e.candidate_id, 0), COALESCE(c.terms, '')
+		FROM topic_events e LEFT JOIN topic_candidates c ON c.id = e.candidate_id
+		WHERE `+where+` ORDER BY e.at, e.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +82,14 @@ func History(ctx context.Context, q querier, id string) ([]Event, error) {
 	for rows.Next() {
 		var e Event
 		var at int64
-		if err := rows.Scan(&e.TopicID, &e.Kind, &e.OldName, &e.NewName, &e.Into, &e.Contacts, &at); err != nil {
+		var terms string
+		if err := rows.Scan(&e.TopicID, &e.Kind, &e.OldName, &e.NewName, &e.Into, &e.Contacts, &at, &e.Candidate, &terms); err != nil {
 			return nil, err
+		}
+		if terms != "" {
+			if err := json.Unmarshal([]byte(terms), &e.Terms); err != nil {
+				return nil, fmt.Errorf("candidate %d: its stored terms %q: %w", e.Candidate, terms, err)
+			}
 		}
 		e.At = time.Unix(at, 0).UTC()
 		out = append(out, e)
@@ -167,12 +191,15 @@ func get(ctx context.Context, q querier, id string) (StoreTopic, error) {
 }
 
 func event(ctx context.Context, tx *store.Tx, e Event) error {
-	var into any
+	var into, candidate any
 	if e.Into != "" {
 		into = e.Into
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO topic_events (topic_id, kind, old_name, new_name, into_id, contacts, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.TopicID, e.Kind, e.OldName, e.NewName, into, e.Contacts, e.At.Unix())
+	if e.Candidate != 0 {
+		candidate = e.Candidate
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO topic_events (topic_id, kind, old_name, new_name, into_id, contacts, at, candidate_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.TopicID, e.Kind, e.OldName, e.NewName, into, e.Contacts, e.At.Unix(), candidate)
 	return err
 }
 
