@@ -275,8 +275,18 @@ func TestTopicsDiscoverPromote(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Candidates) == 0 {
 			t.Fatalf("discover: %v\n%s", err, r.stdout)
 		}
+		// Discovery sees what the model left unplaced: other, or under 0.6.
+		unplaced := 0
+		for i := range 18 {
+			if p := topics.Starter().Classify(says[i%len(says)]); p.Topic == topics.Other || p.Confidence < 0.6 {
+				unplaced++
+			}
+		}
+		if unplaced < 9 {
+			t.Fatalf("only %d of the 18 wishlist crashes reach discovery: the scenario no longer tests it", unplaced)
+		}
 		c := out.Candidates[0]
-		if c.Size < 15 || !slices.Contains(c.Terms, "wishlist") || !slices.ContainsFunc(c.Terms, func(s string) bool { return strings.Contains(s, "crash") }) {
+		if c.Size < unplaced*4/5 || !slices.Contains(c.Terms, "wishlist") || !slices.ContainsFunc(c.Terms, func(s string) bool { return strings.Contains(s, "crash") }) {
 			t.Errorf("first candidate %+v: want the wishlist crashes", c)
 		}
 		table := mustRun(t, "topics", "discover", "--from", "2026-03-02", "--to", "2026-03-15", "--db", dsn).stdout
@@ -290,7 +300,7 @@ func TestTopicsDiscoverPromote(t *testing.T) {
 		if !strings.Contains(r.stdout, "contacts labelled") {
 			t.Errorf("promote: %q", r.stdout)
 		}
-		if n := count(t, dsn, `SELECT COUNT(*) FROM contacts WHERE topic = 'app_wishlist_crash' AND topic_source = 'promoted'`); n < 15 {
+		if n := count(t, dsn, `SELECT COUNT(*) FROM contacts WHERE topic = 'app_wishlist_crash' AND topic_source = 'promoted'`); n != c.Size {
 			t.Errorf("%d contacts labelled by the promotion", n)
 		}
 		if r := run(t, "topics", "discover", "--from", "March", "--to", "2026-03-15", "--db", dsn); r.code != 1 || !strings.Contains(r.stderr, "YYYY-MM-DD") {

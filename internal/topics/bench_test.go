@@ -35,7 +35,7 @@ func BenchmarkClassify(b *testing.B) {
 }
 
 // BenchmarkTrainSizes trains the default-taxonomy classifier on the
-// starter data (8,640 labels) and on 100,000 labels (the starter data and
+// starter data (9,070 labels) and on 100,000 labels (the starter data and
 // copies of it typed in a hurry, each copy from its own seed, as a store
 // with a long labelled history would have), and reports seconds per
 // training beside naive Bayes trained on the same labels in the same run.

@@ -3,6 +3,7 @@ package topics
 import (
 	"math/rand/v2"
 	"strings"
+	"unicode/utf8"
 )
 
 // typos returns text as a hurried customer might type it: letters dropped,
@@ -20,7 +21,9 @@ func typos(text string, r *rand.Rand) string {
 		if r.IntN(2) == 0 {
 			w = strings.ReplaceAll(w, "'", "")
 		}
-		if len(w) >= 4 && r.IntN(3) == 0 {
+		// Letters, not bytes: "£10" or an emoji is short however many
+		// bytes it takes.
+		if utf8.RuneCountInString(w) >= 4 && r.IntN(3) == 0 {
 			w = misspell(w, r)
 		}
 		if i > 0 {
@@ -34,8 +37,13 @@ func typos(text string, r *rand.Rand) string {
 	return b.String()
 }
 
+// misspell changes one inner letter of w; a word of fewer than three
+// letters has no inner letter to change and is returned as it is.
 func misspell(w string, r *rand.Rand) string {
 	rs := []rune(w)
+	if len(rs) < 3 {
+		return w
+	}
 	i := 1 + r.IntN(len(rs)-2) // keep the first and last letters, as people do
 	switch r.IntN(4) {
 	case 0: // dropped
