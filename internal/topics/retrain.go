@@ -1,13 +1,12 @@
 package topics
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -468,29 +467,15 @@ func scoreClassifier(c *Classifier, examples []Example) Report {
 // The starter data, shipped so that a store's retraining starts from what
 // the starter model learnt (README.md, "The starter model").
 //
-//go:embed starter/bitext-8k.csv starter/quietdesk-examples.csv
+//go:embed starter/*.csv
 var starterData embed.FS
 
 // StarterData returns the starter model's training examples from the
-// copies in the binary, as StarterExamplesFrom reads them from a folder:
-// Bitext's utterances mapped onto the default taxonomy, then ours.
+// copies in the binary, as StarterExamplesFrom reads them from a folder.
 func StarterData() ([]Example, error) {
-	var out []Example
-	for _, name := range []string{StarterBitext, StarterExamples} {
-		b, err := starterData.ReadFile(path.Join("starter", name))
-		if err != nil {
-			return nil, err
-		}
-		ex, err := ReadExamples(bytes.NewReader(b))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if name == StarterBitext {
-			if ex, err = MapLabels(ex, BitextMapping); err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-		}
-		out = append(out, ex...)
+	sub, err := fs.Sub(starterData, "starter")
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return readStarter(sub)
 }

@@ -1,9 +1,11 @@
 package topics
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
-	"path/filepath"
+	"io/fs"
+	"os"
 	"sort"
 	"sync"
 )
@@ -74,28 +76,48 @@ func Starter() *Model {
 	return starter.model
 }
 
+// starterSources are the starter model's training files, in the order it
+// trains on them, each with the mapping of its labels onto the default
+// taxonomy (nil: its labels are topics of it already).
+var starterSources = []struct {
+	file    string
+	mapping map[string]string
+}{
+	{StarterBitext, BitextMapping},
+	{StarterExamples, nil},
+}
+
 // StarterExamplesFrom reads the starter training data from dir (normally
-// internal/topics/starter): Bitext's examples relabelled by BitextMapping,
-// then ours.
+// internal/topics/starter): every file of starterSources, relabelled by
+// its mapping.
 func StarterExamplesFrom(dir string) ([]Example, error) {
-	bitext, err := ReadExamplesFile(filepath.Join(dir, StarterBitext))
-	if err != nil {
-		return nil, err
-	}
-	mapped, err := MapLabels(bitext, BitextMapping)
-	if err != nil {
-		return nil, err
-	}
-	own, err := ReadExamplesFile(filepath.Join(dir, StarterExamples))
-	if err != nil {
-		return nil, err
-	}
-	for i, e := range own {
-		if !IsDefault(e.Label) {
-			return nil, fmt.Errorf("%s: example %d: %q is not a topic of the default taxonomy", StarterExamples, i+1, e.Label)
+	return readStarter(os.DirFS(dir))
+}
+
+func readStarter(fsys fs.FS) ([]Example, error) {
+	var out []Example
+	for _, src := range starterSources {
+		b, err := fs.ReadFile(fsys, src.file)
+		if err != nil {
+			return nil, err
 		}
+		ex, err := ReadExamples(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src.file, err)
+		}
+		if src.mapping != nil {
+			if ex, err = MapLabels(ex, src.mapping); err != nil {
+				return nil, fmt.Errorf("%s: %w", src.file, err)
+			}
+		}
+		for i, e := range ex {
+			if !IsDefault(e.Label) {
+				return nil, fmt.Errorf("%s: example %d: %q is not a topic of the default taxonomy", src.file, i+1, e.Label)
+			}
+		}
+		out = append(out, ex...)
 	}
-	return append(mapped, own...), nil
+	return out, nil
 }
 
 // MapLabels relabels examples; a label the mapping lacks is an error.
