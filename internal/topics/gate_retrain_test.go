@@ -98,6 +98,19 @@ func addAgentLabels(t *testing.T, db *store.DB, ls []labelled) {
 	}
 }
 
+// retrainJudged retrains the store's model as the weekly task does and
+// checks the gate's own rule on the figures it recorded.
+func retrainJudged(t *testing.T, db *store.DB) topics.Comparison {
+	t.Helper()
+	cmp, err := topics.Retrain(context.Background(), db, topics.RetrainOptions{Now: now, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", cmp.Reason)
+	neverWorse(t, cmp)
+	return cmp
+}
+
 func setNamed(cmp topics.Comparison, name string) (topics.SetScore, bool) {
 	for _, s := range cmp.Sets {
 		if s.Name == name {
@@ -138,12 +151,7 @@ func TestGateRefusesWorseOnRealMessagesOnly(t *testing.T) {
 		returns := phrasings("%[2]s %[1]s", []string{"the jacket", "these shoes", "the dress i bought", "the blue shirt", "the lamp"},
 			[]string{"how do i return", "i would like to send back", "can i get a return label for", "i want to return"})
 		addAgentLabels(t, db, interleave(labelled{topics.Account, append(append([]string{}, cardWhere...), cardLate...)}, labelled{topics.Return, returns}))
-		cmp, err := topics.Retrain(context.Background(), db, topics.RetrainOptions{Now: now, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s", cmp.Reason)
-		neverWorse(t, cmp)
+		cmp := retrainJudged(t, db)
 		agents, ok1 := setNamed(cmp, topics.SetAgentLabels)
 		real, ok2 := setNamed(cmp, topics.SetRealMessages)
 		if !ok1 || !ok2 || len(cmp.Sets) != 2 || len(cmp.Skipped) != 0 {
@@ -174,12 +182,7 @@ func TestGateRefusesWorseOnHeldOutFamiliesOnly(t *testing.T) {
 			ls[i].topic = inUse.Classify(ls[i].texts[0]).Topic
 		}
 		addAgentLabels(t, db, ls)
-		cmp, err := topics.Retrain(ctx, db, topics.RetrainOptions{Now: now, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s", cmp.Reason)
-		neverWorse(t, cmp)
+		cmp := retrainJudged(t, db)
 		agents, ok := setNamed(cmp, topics.SetAgentLabels)
 		if !ok || len(cmp.Sets) != 1 || len(cmp.Skipped) != 1 || cmp.Skipped[0].Name != topics.SetRealMessages {
 			t.Fatalf("judged on %+v, skipped %+v: want the agents' families alone", cmp.Sets, cmp.Skipped)
@@ -203,12 +206,7 @@ func TestGateShipsBetterOnRealMessages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		addAgentLabels(t, db, filedAsTheRealSetFiles())
-		cmp, err := topics.Retrain(ctx, db, topics.RetrainOptions{Now: now, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s", cmp.Reason)
-		neverWorse(t, cmp)
+		cmp := retrainJudged(t, db)
 		real, ok := setNamed(cmp, topics.SetRealMessages)
 		if !cmp.Replaced || cmp.ModelID == 0 || !ok || real.NewF1 <= real.OldF1 || len(cmp.Skipped) != 0 {
 			t.Fatalf("comparison %+v: the model that learnt the real set's topics should ship", cmp)
@@ -236,12 +234,7 @@ func TestGateSkipsRealMessagesInAnotherTaxonomy(t *testing.T) {
 			_, err := topics.MergeTopic(ctx, tx, topics.DeliveryDelay, topics.WhereIsMyOrder, now)
 			return err
 		})
-		cmp, err := topics.Retrain(ctx, db, topics.RetrainOptions{Now: now, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s", cmp.Reason)
-		neverWorse(t, cmp)
+		cmp := retrainJudged(t, db)
 		if _, judged := setNamed(cmp, topics.SetRealMessages); judged {
 			t.Errorf("judged on the real messages in a store with a merged topic: %+v", cmp.Sets)
 		}
