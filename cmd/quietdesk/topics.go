@@ -139,10 +139,13 @@ same run:
                     --starter-data) and scores the held-out fifth
   --real            scores the real customer messages shipped in the binary
                     with --model (default: the store's or the starter model),
-                    each source apart and all of them together,
-                    and how coherent discovery's candidates are on them
-                    (purity: the share of the messages placed in a candidate
-                    whose label is the candidate's majority label)
+                    each source apart and all of them together; a store's
+                    own model on each source (trained on the data and half
+                    of the source's messages, scored on the other half,
+                    then the halves swap); and how coherent discovery's
+                    candidates are on them (purity: the share of the
+                    messages placed in a candidate whose label is the
+                    candidate's majority label)
 
 Example:
   quietdesk topics eval --split grouped --real`)

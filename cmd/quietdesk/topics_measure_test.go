@@ -33,12 +33,18 @@ func TestTopicsEvalMeasures(t *testing.T) {
 		if s.Source == "" || s.Train != out.Real.Train || s.Model.N != s.Test || s.NaiveBayes.N != s.Test {
 			t.Errorf("eval --real: source %+v", s)
 		}
+		// A store's own model: every message scored once, by a model
+		// trained on about half of the others, beside the model in use.
+		if m := s.StoreModel; m == nil || m.Store.N != s.Test || m.Starter.N != s.Test || m.Labelled < s.Test/3 || m.Labelled > 2*s.Test/3 ||
+			m.Starter.MacroF1 != s.Model.MacroF1 {
+			t.Errorf("eval --real: %s: store model %+v", s.Source, m)
+		}
 	}
 	if len(out.RealSources) < 2 || sum != out.Real.Test {
 		t.Errorf("eval --real: %d sources with %d texts, the whole set has %d", len(out.RealSources), sum, out.Real.Test)
 	}
 	table := mustRun(t, "topics", "eval", "--real", "--model", starterDir+"/starter.model", "--starter-data", starterDir).stdout
-	for _, want := range []string{"== real messages: ", "== real messages from hellohaptik__HINT3: ", "== real messages by source", "PolyAI-LDN__task-specific-datasets  ", "\nall  "} {
+	for _, want := range []string{"== real messages: ", "== real messages from hellohaptik__HINT3: ", "== real messages by source", "PolyAI-LDN__task-specific-datasets  ", "\nall  ", "== a store's own model on its messages"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("eval --real has no %q:\n%s", want, table)
 		}

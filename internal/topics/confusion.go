@@ -58,6 +58,9 @@ func Measure(name string, m *Model, nb *NaiveBayes, train int, examples []Exampl
 type RealMeasured struct {
 	Source string `json:"source"` // owner__repo, as RealSource.Name
 	Measured
+	// StoreModel is a per-store model on the source's messages
+	// (MeasureStoreModel), when measured.
+	StoreModel *StoreMeasure `json:"store_model,omitempty"`
 }
 
 // MeasureReal scores m and nb (trained on train examples, for the record)
