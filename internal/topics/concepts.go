@@ -75,24 +75,24 @@ var conceptWords = map[string]string{
 }
 
 // conceptPhrases are two-word expressions with a concept of their own,
-// matched on stemmed words, side by side or with one word between them
-// ("send it back", "too damn small").
+// separated by "|", matched on stemmed words, side by side or with one word
+// between them ("send it back", "too damn small").
 var conceptPhrases = map[string]string{
-	"send back": "RETURN", "sent back": "RETURN", "sending back": "RETURN", "take back": "RETURN",
-	"money back": "REFUND", "paid back": "REFUND",
-	"log in": "ACCOUNT", "sign in": "ACCOUNT", "sign up": "ACCOUNT", "logged out": "ACCOUNT",
-	"opt out":      "SUBSCRIBE",
-	"stop working": "BROKEN", "stopped working": "BROKEN", "fall apart": "BROKEN", "fell apart": "BROKEN",
-	"came apart": "BROKEN",
-	"too small":  "SIZE", "too big": "SIZE", "too tight": "SIZE", "too large": "SIZE", "too long": "SIZE",
-	"too short": "SIZE",
-	"gift card": "PROMO", "credit card": "PAY", "debit card": "PAY", "price match": "PROMO", "black friday": "PROMO",
-	"where is": "TRACK", "wheres my": "TRACK",
-	"how long": "LATE", "so long": "LATE",
-	"changed mind": "CANCEL",
-	"how much":     "PRODUCT", "in stock": "PRODUCT", "back in": "PRODUCT",
-	"next day": "SHIPPING", "deliver to": "SHIPPING", "ship to": "SHIPPING", "free delivery": "SHIPPING",
-	"place order": "BUY", "good morning": "GREET",
+	"RETURN":    "send back|sent back|sending back|take back",
+	"REFUND":    "money back|paid back",
+	"ACCOUNT":   "log in|sign in|sign up|logged out",
+	"SUBSCRIBE": "opt out",
+	"BROKEN":    "stop working|stopped working|fall apart|fell apart|came apart",
+	"SIZE":      "too small|too big|too tight|too large|too long|too short",
+	"PROMO":     "gift card|price match|black friday",
+	"PAY":       "credit card|debit card",
+	"TRACK":     "where is|wheres my",
+	"LATE":      "how long|so long",
+	"CANCEL":    "changed mind",
+	"PRODUCT":   "how much|in stock|back in",
+	"SHIPPING":  "next day|deliver to|ship to|free delivery",
+	"BUY":       "place order",
+	"GREET":     "good morning",
 }
 
 // negatedConcepts are the concepts a word means under negation, instead
@@ -114,12 +114,14 @@ var (
 	// stemmed: two maps so a lookup builds no string.
 	conceptOfPhrase = func() map[string]map[string]string {
 		out := map[string]map[string]string{}
-		for p, c := range conceptPhrases {
-			a, b, _ := strings.Cut(p, " ")
-			if out[stem(a)] == nil {
-				out[stem(a)] = map[string]string{}
+		for c, phrases := range conceptPhrases {
+			for _, p := range strings.Split(phrases, "|") {
+				a, b, _ := strings.Cut(p, " ")
+				if out[stem(a)] == nil {
+					out[stem(a)] = map[string]string{}
+				}
+				out[stem(a)][stem(b)] = c
 			}
-			out[stem(a)][stem(b)] = c
 		}
 		return out
 	}()

@@ -58,9 +58,17 @@ func TestConceptListsAreDisjoint(t *testing.T) {
 			owner[w] = c
 		}
 	}
-	for p, c := range conceptPhrases {
-		if _, ok := conceptWords[c]; !ok || len(strings.Fields(p)) != 2 {
-			t.Errorf("phrase %q → %q: phrases are two words naming a concept of conceptWords", p, c)
+	phraseOwner := map[string]string{}
+	for c, phrases := range conceptPhrases {
+		for _, p := range strings.Split(phrases, "|") {
+			if _, ok := conceptWords[c]; !ok || len(strings.Fields(p)) != 2 || strings.Join(strings.Fields(p), " ") != p {
+				t.Errorf("phrase %q → %q: phrases are two words, one space apart, naming a concept of conceptWords", p, c)
+			}
+			key := stem(strings.Fields(p)[0]) + " " + stem(strings.Fields(p)[len(strings.Fields(p))-1])
+			if o, ok := phraseOwner[key]; ok && o != c {
+				t.Errorf("phrase %q is in %s and %s", p, o, c)
+			}
+			phraseOwner[key] = c
 		}
 	}
 	for w, c := range negatedConcepts {
