@@ -7,9 +7,7 @@ package gorgias
 
 import (
 	"context"
-	"net/mail"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -32,22 +30,17 @@ type Connector struct{}
 // Every: a current Gorgias connection reads what changed every 5 minutes.
 func (Connector) Every() time.Duration { return 5 * time.Minute }
 
-var domainRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // Check validates a Gorgias connection's config (domain, email, optional
 // endpoint) and credentials (api_key).
 func (Connector) Check(config, creds map[string]string) error {
-	if !domainRe.MatchString(config["domain"]) {
-		return domain.Errorf(domain.EInvalid, "domain %q: give the x of x.gorgias.com (lower-case letters, digits and -)", config["domain"])
+	if err := connect.CheckAccount(config, "domain", host); err != nil {
+		return err
 	}
-	if a, err := mail.ParseAddress(config["email"]); err != nil || a.Address != config["email"] {
-		return domain.Errorf(domain.EInvalid, "email %q: give the email address of the Gorgias user the REST API key belongs to", config["email"])
+	if err := connect.CheckEmail(config, "the Gorgias user the REST API key belongs to"); err != nil {
+		return err
 	}
-	if e := config["endpoint"]; e != "" {
-		u, err := url.Parse(e)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return domain.Errorf(domain.EInvalid, "endpoint %q: give a base URL like https://example.gorgias.com, or leave it out", e)
-		}
+	if err := connect.CheckEndpoint(config, "https://example."+host); err != nil {
+		return err
 	}
 	if strings.TrimSpace(creds["api_key"]) == "" {
 		return domain.Errorf(domain.EInvalid, "api_key: required; it is under Settings > REST API in Gorgias")
@@ -55,12 +48,10 @@ func (Connector) Check(config, creds map[string]string) error {
 	return nil
 }
 
-func base(config map[string]string) string {
-	if e := config["endpoint"]; e != "" {
-		return strings.TrimRight(e, "/")
-	}
-	return "https://" + config["domain"] + ".gorgias.com"
-}
+// host is where Gorgias accounts live: https://DOMAIN.gorgias.com.
+const host = "gorgias.com"
+
+func base(config map[string]string) string { return connect.BaseURL(config, "domain", host) }
 
 const phaseTickets = "tickets"
 

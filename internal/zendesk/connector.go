@@ -7,9 +7,7 @@ package zendesk
 
 import (
 	"context"
-	"net/mail"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,24 +32,22 @@ type Connector struct{}
 // (the incremental export allows 10 requests a minute).
 func (Connector) Every() time.Duration { return 5 * time.Minute }
 
-var subdomainRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // SinceLayout is how the start date of the history is written.
 const SinceLayout = "2006-01-02"
 
 // Check validates a Zendesk connection's config (subdomain, email, and
 // optional since and endpoint) and credentials (api_token).
 func (Connector) Check(config, creds map[string]string) error {
-	if !subdomainRe.MatchString(config["subdomain"]) {
-		return domain.Errorf(domain.EInvalid, "subdomain %q: give the x of x.zendesk.com (lower-case letters, digits and -)", config["subdomain"])
+	if err := connect.CheckAccount(config, "subdomain", host); err != nil {
+		return err
 	}
-	if a, err := mail.ParseAddress(config["email"]); err != nil || a.Address != config["email"] {
-		return domain.Errorf(domain.EInvalid, "email %q: give the email address of the Zendesk agent or admin the API token belongs to", config["email"])
+	if err := connect.CheckEmail(config, "the Zendesk agent or admin the API token belongs to"); err != nil {
+		return err
 	}
 	if _, err := time.Parse(SinceLayout, config["since"]); err != nil && config["since"] != "" {
 		return domain.Errorf(domain.EInvalid, "since %q: give the first day of the history to read, like 2024-12-01", config["since"])
 	}
-	if err := checkEndpoint(config["endpoint"]); err != nil {
+	if err := connect.CheckEndpoint(config, "https://example."+host); err != nil {
 		return err
 	}
 	if strings.TrimSpace(creds["api_token"]) == "" {
@@ -60,23 +56,10 @@ func (Connector) Check(config, creds map[string]string) error {
 	return nil
 }
 
-func checkEndpoint(e string) error {
-	if e == "" {
-		return nil
-	}
-	u, err := url.Parse(e)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return domain.Errorf(domain.EInvalid, "endpoint %q: give a base URL like https://example.zendesk.com, or leave it out", e)
-	}
-	return nil
-}
+// host is where Zendesk accounts live: https://SUBDOMAIN.zendesk.com.
+const host = "zendesk.com"
 
-func base(config map[string]string) string {
-	if e := config["endpoint"]; e != "" {
-		return strings.TrimRight(e, "/")
-	}
-	return "https://" + config["subdomain"] + ".zendesk.com"
-}
+func base(config map[string]string) string { return connect.BaseURL(config, "subdomain", host) }
 
 // Phases of a Zendesk sync: first the ticket fields are read once to find
 // the "Order number" field, then the tickets.
