@@ -165,7 +165,7 @@ func cluster(ids []int64, starts []time.Time, texts []string, minSize int, opt D
 	for i, t := range texts {
 		docs[i] = withoutStopwords(Prepare(t, nil))
 	}
-	vec := buildVectorizer(docs, 2)
+	vec := buildVectorizer(docs, 2, 0)
 	vec.ConceptShare = discoverConceptShare
 	// A word found in half the messages ("card" at a bank, "order" at a
 	// shop) joins messages that share nothing else, so discovery lowers

@@ -137,9 +137,13 @@ func TestDiscoveryFindsAPlantedIssue(t *testing.T) {
 		if eligible*2 < len(planted) {
 			t.Fatalf("only %d of %d planted contacts reach discovery: the scenario tests nothing", eligible, len(planted))
 		}
-		// The planted issue is one candidate: most of what discovery saw of
-		// it, and little else; no other candidate holds any real share of it.
+		// The planted issue is found: the candidates holding any real share
+		// of it are at least 90% the planted issue and name its code, there
+		// are at most two of them (one wording, "SAVE20 says expired", may
+		// group apart from "the code fails at checkout"), and together they
+		// hold 80% of what discovery saw. The largest is checked below.
 		var found *topics.Candidate
+		holding, held := 0, 0
 		for i := range cands {
 			in := 0
 			for _, id := range cands[i].Members {
@@ -147,18 +151,26 @@ func TestDiscoveryFindsAPlantedIssue(t *testing.T) {
 					in++
 				}
 			}
-			switch {
-			case in*10 >= eligible*8:
+			if in*10 <= cands[i].Size {
+				continue
+			}
+			holding++
+			held += in
+			if in*10 < cands[i].Size*9 {
+				t.Errorf("candidate %v: %d of %d members are the planted issue, want 90%%", cands[i].Terms, in, cands[i].Size)
+			}
+			if !slices.Contains(cands[i].Terms, "save20") {
+				t.Errorf("candidate %v holds %d of the planted issue without naming save20", cands[i].Terms, in)
+			}
+			if found == nil || in > countIn(found.Members, planted) {
 				found = &cands[i]
-				if in*10 < found.Size*9 {
-					t.Errorf("candidate %v: %d of %d members are the planted issue, want 90%%", found.Terms, in, found.Size)
-				}
-			case in*10 > cands[i].Size:
-				t.Errorf("the planted issue is split: candidate %v holds %d of it", cands[i].Terms, in)
 			}
 		}
-		if found == nil {
-			t.Fatalf("no candidate holds 80%% of the %d planted contacts discovery saw", eligible)
+		if holding > 2 {
+			t.Errorf("the planted issue is split across %d candidates", holding)
+		}
+		if found == nil || held*10 < eligible*8 {
+			t.Fatalf("candidates hold %d of the %d planted contacts discovery saw, want 80%%", held, eligible)
 		}
 		if !slices.Contains(found.Terms[:3], "save20") || !slices.ContainsFunc(found.Terms, func(s string) bool { return strings.Contains(s, "code") || strings.Contains(s, "checkout") }) {
 			t.Errorf("top terms %v: want save20 among the first three, and code or checkout", found.Terms)
@@ -192,4 +204,14 @@ func TestDiscoveryFindsAPlantedIssue(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+func countIn(members []int64, set map[int64]bool) int {
+	n := 0
+	for _, id := range members {
+		if set[id] {
+			n++
+		}
+	}
+	return n
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"quietdesk/internal/wordvec"
 )
 
 // Feature keys are strings whose first byte says the kind: a word, a word
@@ -176,7 +178,9 @@ func appendPadded(buf []byte, t string, lo, hi int) []byte {
 // of the vector's squared length, so the whole vector has length 1 and no
 // kind of feature drowns another. The blocks are concepts (ConceptShare),
 // then words and word pairs and then character n-grams, which split the
-// rest evenly.
+// rest evenly, and last the mean word vector of the message's content words
+// (DenseShare; package wordvec), which carries meaning to words no example
+// used.
 type Vectorizer struct {
 	Keys     []string  // feature keys: concept block, word block, character block, each sorted
 	IDF      []float32 // per feature
@@ -185,8 +189,13 @@ type Vectorizer struct {
 	// ConceptShare is the concept block's share; zero for models trained
 	// before concepts, whose vectors are then exactly what they were.
 	ConceptShare float64
+	// Keys[len(Keys)-Dense:] are the word-vector block, one key per
+	// dimension; Dense is zero in models trained before it.
+	Dense      int
+	DenseShare float64
 
-	index map[uint64]int32
+	index  map[uint64]int32
+	maxIDF float32 // the idf of a word no document had
 }
 
 // Vector is a sparse vector: indexes ascending, values beside them.
@@ -195,8 +204,9 @@ type Vector struct {
 	Val []float32
 }
 
-// buildVectorizer keeps the features found in at least minDF documents.
-func buildVectorizer(docs [][]string, minDF int) *Vectorizer {
+// buildVectorizer keeps the features found in at least minDF documents,
+// and the word-vector block when dense, its share, is above zero.
+func buildVectorizer(docs [][]string, minDF int, dense float64) *Vectorizer {
 	df := map[string]int{}
 	seen := map[string]bool{}
 	for _, toks := range docs {
@@ -223,8 +233,13 @@ func buildVectorizer(docs [][]string, minDF int) *Vectorizer {
 	sort.Strings(concepts)
 	sort.Strings(words)
 	sort.Strings(chars)
+	var denseBlock []string
+	if dense > 0 {
+		denseBlock = denseKeys()
+	}
 	v := &Vectorizer{
-		Keys:     slices.Concat(concepts, words, chars),
+		Keys:  slices.Concat(concepts, words, chars, denseBlock),
+		Dense: len(denseBlock), DenseShare: dense,
 		Concepts: len(concepts), Words: len(concepts) + len(words),
 		ConceptShare: conceptShare,
 	}
@@ -232,6 +247,9 @@ func buildVectorizer(docs [][]string, minDF int) *Vectorizer {
 	n := float64(len(docs))
 	for i, k := range v.Keys {
 		v.IDF[i] = float32(math.Log((1+n)/(1+float64(df[k]))) + 1)
+	}
+	for i := len(v.Keys) - len(denseBlock); i < len(v.Keys); i++ {
+		v.IDF[i] = 1
 	}
 	v.buildIndex()
 	return v
@@ -241,6 +259,7 @@ func (v *Vectorizer) buildIndex() {
 	v.index = make(map[uint64]int32, len(v.Keys))
 	for i, k := range v.Keys {
 		v.index[featureHash(k)] = int32(i)
+		v.maxIDF = max(v.maxIDF, v.IDF[i])
 	}
 }
 
@@ -272,13 +291,26 @@ func (v *Vectorizer) Transform(toks []string, dst Vector) Vector {
 	// Normalise each block; they come in index order.
 	c := sort.Search(len(out), func(k int) bool { return int(out[k]) >= v.Concepts })
 	w := c + sort.Search(len(out)-c, func(k int) bool { return int(out[c+k]) >= v.Words })
+	e := len(out)
 	rest := 1.0
+	if v.Dense > 0 {
+		var mean [wordvec.Dims]float32
+		if v.meanWordVector(toks, mean[:]) {
+			first := int32(len(v.Keys) - v.Dense)
+			for d, x := range mean {
+				out = append(out, first+int32(d))
+				val = append(val, x)
+			}
+			normalize(val[e:], v.DenseShare)
+			rest -= v.DenseShare
+		}
+	}
 	if c > 0 {
 		normalize(val[:c], v.ConceptShare)
 		rest -= v.ConceptShare
 	}
 	normalize(val[c:w], rest*wordShare)
-	normalize(val[w:], rest*(1-wordShare))
+	normalize(val[w:e], rest*(1-wordShare))
 	return Vector{Idx: out, Val: val}
 }
 

@@ -2,12 +2,15 @@ package topics
 
 import (
 	"bytes"
+	"compress/gzip"
 	"math"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"quietdesk/internal/wordvec"
 )
 
 // The held-out split the README's figures come from: 80/20 by label, seed 1.
@@ -168,6 +171,20 @@ func TestModelFileRoundTrip(t *testing.T) {
 	}
 	if _, err := Load([]byte("text,label\nhello,other\n")); err != ErrNotAModel {
 		t.Errorf("a CSV file loads as a model: %v", err)
+	}
+	// A model trained on other word vectors than the binary's cannot be
+	// read: its weights for them would be noise.
+	payload := m.payload()
+	other := bytes.Replace(payload, []byte(`"word_vectors":"`+wordvec.ID+`"`), []byte(`"word_vectors":"`+strings.Repeat("x", len(wordvec.ID))+`"`), 1)
+	if bytes.Equal(other, payload) {
+		t.Fatal("the starter model does not name its word vectors")
+	}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(other)
+	zw.Close()
+	if _, err := Load(zipped.Bytes()); err == nil || !strings.Contains(err.Error(), "retrain it") {
+		t.Errorf("a model on other word vectors: %v, want an error that says to retrain it", err)
 	}
 	// A truncated file is an error, never a model with zero weights.
 	full := m.Bytes()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"quietdesk/internal/wordvec"
 )
 
 // A model file is gzip around a payload: the magic "QDTOPICS", a format
@@ -30,11 +31,16 @@ type modelHeader struct {
 	// Concepts and ConceptShare: see Vectorizer; absent in older files.
 	Concepts     int     `json:"concepts,omitempty"`
 	ConceptShare float64 `json:"concept_share,omitempty"`
-	Temperature  float64 `json:"temperature"`
-	Threshold    float64 `json:"threshold"`
-	TrainedOn    int     `json:"trained_on"`
-	CharMin      int     `json:"char_min"`
-	CharMax      int     `json:"char_max"`
+	// Dense, DenseShare and WordVectors (the table's wordvec.ID): see
+	// Vectorizer; absent in older files.
+	Dense       int     `json:"dense,omitempty"`
+	DenseShare  float64 `json:"dense_share,omitempty"`
+	WordVectors string  `json:"word_vectors,omitempty"`
+	Temperature float64 `json:"temperature"`
+	Threshold   float64 `json:"threshold"`
+	TrainedOn   int     `json:"trained_on"`
+	CharMin     int     `json:"char_min"`
+	CharMax     int     `json:"char_max"`
 }
 
 // Encode writes the model file.
@@ -64,6 +70,7 @@ func (m *Model) writePayload(w io.Writer) error {
 	h, _ := json.Marshal(modelHeader{
 		Labels: m.Labels, Features: len(m.Vec.Keys), Words: m.Vec.Words,
 		Concepts: m.Vec.Concepts, ConceptShare: m.Vec.ConceptShare,
+		Dense: m.Vec.Dense, DenseShare: m.Vec.DenseShare, WordVectors: m.Vec.wordVectorsID(),
 		Temperature: m.Temperature, Threshold: m.Threshold, TrainedOn: m.TrainedOn,
 		CharMin: charMin, CharMax: charMax,
 	})
@@ -138,7 +145,16 @@ func Decode(r io.Reader) (*Model, error) {
 		h.Concepts < 0 || h.Concepts > h.Words || !(h.ConceptShare >= 0 && h.ConceptShare < 1) {
 		return nil, fmt.Errorf("topics model: bad sizes")
 	}
-	vec := &Vectorizer{Keys: make([]string, h.Features), Concepts: h.Concepts, Words: h.Words, ConceptShare: h.ConceptShare}
+	if h.Dense != 0 || h.WordVectors != "" {
+		if h.WordVectors != wordvec.ID || h.Dense != wordvec.Dims {
+			return nil, fmt.Errorf("topics model uses the word vectors %q, this version has %q: retrain it", h.WordVectors, wordvec.ID)
+		}
+		if h.Dense > h.Features-h.Words || !(h.DenseShare > 0 && h.DenseShare < 1) {
+			return nil, fmt.Errorf("topics model: bad sizes")
+		}
+	}
+	vec := &Vectorizer{Keys: make([]string, h.Features), Concepts: h.Concepts, Words: h.Words, ConceptShare: h.ConceptShare,
+		Dense: h.Dense, DenseShare: h.DenseShare}
 	prev := ""
 	for i := range vec.Keys {
 		p, err1 := binary.ReadUvarint(br)

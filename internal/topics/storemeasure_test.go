@@ -51,8 +51,8 @@ func TestStoreModelLearnsItsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	floor := map[string]float64{
-		hint3Source:     0.73, // measured 0.7597 (the starter 0.6809)
-		banking77Source: 0.55, // measured 0.5840 (the starter 0.3341)
+		hint3Source:     0.73, // measured 0.7597 (the starter 0.7428)
+		banking77Source: 0.59, // measured 0.6253 (the starter 0.3907)
 	}
 	for _, src := range srcs {
 		m, err := MeasureStoreModel(base, Starter(), src.Examples, GroupedSeed)

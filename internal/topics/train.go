@@ -86,7 +86,7 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 	for i, e := range examples {
 		docs[i] = Prepare(e.Text, nil)
 	}
-	vec := buildVectorizer(docs, opt.MinDF)
+	vec := buildVectorizer(docs, opt.MinDF, denseShare)
 	xs := make([]Vector, len(docs))
 	for i, d := range docs {
 		xs[i] = vec.Transform(d, Vector{})
