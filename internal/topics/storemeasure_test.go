@@ -51,8 +51,8 @@ func TestStoreModelLearnsItsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	floor := map[string]float64{
-		hint3Source:     0.73, // measured 0.7597 (the starter 0.7428)
-		banking77Source: 0.59, // measured 0.6253 (the starter 0.3907)
+		hint3Source:     0.76, // measured 0.7853 (the starter 0.7671)
+		banking77Source: 0.59, // measured 0.6198 (the starter 0.3917)
 	}
 	for _, src := range srcs {
 		m, err := MeasureStoreModel(base, Starter(), src.Examples, GroupedSeed)
