@@ -154,11 +154,20 @@ func measureData(o measureOptions) (ex []topics.Example, ours map[topics.Example
 
 func printMeasured(w io.Writer, m *topics.Measured) {
 	fmt.Fprintf(w, "== %s: %d texts (trained on %d)\n", m.Name, m.Test, m.Train)
-	fmt.Fprintf(w, "classifier:  accuracy %.4f, macro-F1 %.4f\nnaive Bayes: accuracy %.4f, macro-F1 %.4f\n\nclassifier, ", m.Model.Accuracy, m.Model.MacroF1, m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1)
+	fmt.Fprintf(w, "classifier:  accuracy %.4f, macro-F1 %.4f%s\nnaive Bayes: accuracy %.4f, macro-F1 %.4f%s\n\nclassifier, ",
+		m.Model.Accuracy, m.Model.MacroF1, interval(m.Model), m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1, interval(m.NaiveBayes))
 	printReport(w, m.Model)
 	fmt.Fprint(w, "\nnaive Bayes, ")
 	printReport(w, m.NaiveBayes)
 	fmt.Fprintln(w)
+}
+
+// interval is r's macro-F1 bootstrap interval as printed after it.
+func interval(r topics.Report) string {
+	if r.MacroF1Interval == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (95%% interval %.2f–%.2f)", r.MacroF1Interval[0], r.MacroF1Interval[1])
 }
 
 // printRealSummary puts the real set's figures side by side, each source
@@ -169,9 +178,13 @@ func printRealSummary(w io.Writer, all topics.Measured, bySource []topics.RealMe
 		width = max(width, len(s.Source))
 	}
 	fmt.Fprintln(w, "== real messages by source (classifier vs naive Bayes)")
-	fmt.Fprintf(w, "%-*s  %5s  %8s  %8s  %11s  %11s\n", width, "SOURCE", "TEXTS", "ACCURACY", "MACRO-F1", "NB ACCURACY", "NB MACRO-F1")
+	fmt.Fprintf(w, "%-*s  %5s  %8s  %8s  %12s  %11s  %11s\n", width, "SOURCE", "TEXTS", "ACCURACY", "MACRO-F1", "MACRO-F1 95%", "NB ACCURACY", "NB MACRO-F1")
 	row := func(name string, m topics.Measured) {
-		fmt.Fprintf(w, "%-*s  %5d  %8.4f  %8.4f  %11.4f  %11.4f\n", width, name, m.Test, m.Model.Accuracy, m.Model.MacroF1, m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1)
+		iv := ""
+		if r := m.Model.MacroF1Interval; r != nil {
+			iv = fmt.Sprintf("%.2f–%.2f", r[0], r[1])
+		}
+		fmt.Fprintf(w, "%-*s  %5d  %8.4f  %8.4f  %12s  %11.4f  %11.4f\n", width, name, m.Test, m.Model.Accuracy, m.Model.MacroF1, iv, m.NaiveBayes.Accuracy, m.NaiveBayes.MacroF1)
 	}
 	for _, s := range bySource {
 		row(s.Source, s.Measured)

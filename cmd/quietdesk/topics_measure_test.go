@@ -26,6 +26,12 @@ func TestTopicsEvalMeasures(t *testing.T) {
 	if out.Real.Model.N != out.Real.Test || out.Real.NaiveBayes.N != out.Real.Test || len(out.Real.Model.Labels) == 0 || len(out.Real.Model.Confusions) == 0 {
 		t.Errorf("eval --real: model %+v, naive Bayes %+v", out.Real.Model, out.Real.NaiveBayes)
 	}
+	// The macro-F1 with its bootstrap interval, for both models.
+	for _, r := range []topics.Report{out.Real.Model, out.Real.NaiveBayes} {
+		if iv := r.MacroF1Interval; iv == nil || !(iv[0] <= r.MacroF1 && r.MacroF1 <= iv[1] && iv[0] < iv[1]) {
+			t.Errorf("eval --real: macro-F1 %.4f with interval %v", r.MacroF1, iv)
+		}
+	}
 	// Each source apart as well, and together they are the whole set.
 	sum := 0
 	for _, s := range out.RealSources {
@@ -44,7 +50,7 @@ func TestTopicsEvalMeasures(t *testing.T) {
 		t.Errorf("eval --real: %d sources with %d texts, the whole set has %d", len(out.RealSources), sum, out.Real.Test)
 	}
 	table := mustRun(t, "topics", "eval", "--real", "--model", starterDir+"/starter.model", "--starter-data", starterDir).stdout
-	for _, want := range []string{"== real messages: ", "== real messages from hellohaptik__HINT3: ", "== real messages by source", "PolyAI-LDN__task-specific-datasets  ", "\nall  ", "== a store's own model on its messages"} {
+	for _, want := range []string{"== real messages: ", "== real messages from hellohaptik__HINT3: ", "== real messages by source", "PolyAI-LDN__task-specific-datasets  ", "\nall  ", "== a store's own model on its messages", "(95% interval ", "MACRO-F1 95%"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("eval --real has no %q:\n%s", want, table)
 		}

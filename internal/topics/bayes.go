@@ -64,10 +64,14 @@ func (nb *NaiveBayes) Classify(text string) string {
 
 // EvaluateNaiveBayes scores the baseline on examples.
 func EvaluateNaiveBayes(nb *NaiveBayes, examples []Example) Report {
-	gold := make([]string, len(examples))
-	pred := make([]string, len(examples))
+	return Score(nbPredictions(nb, examples))
+}
+
+func nbPredictions(nb *NaiveBayes, examples []Example) (gold, pred []string, conf []float64) {
+	gold = make([]string, len(examples))
+	pred = make([]string, len(examples))
 	for i, e := range examples {
 		gold[i], pred[i] = e.Label, nb.Classify(e.Text)
 	}
-	return Score(gold, pred, nil)
+	return gold, pred, nil
 }

@@ -44,14 +44,25 @@ func MeasureGrouped(examples []Example, testShare float64, seed uint64, opt Trai
 	return run, nil
 }
 
-// Measure scores m and nb on examples; train is how many examples they
-// were trained on, for the record.
+// Measure scores m and nb on examples, each with its macro-F1's bootstrap
+// interval; train is how many examples they were trained on, for the
+// record.
 func Measure(name string, m *Model, nb *NaiveBayes, train int, examples []Example) Measured {
-	out := Measured{Name: name, Train: train, Test: len(examples), Model: Evaluate(m, examples)}
+	out := Measured{Name: name, Train: train, Test: len(examples)}
+	out.Model = scoreWithInterval(predictions(m, examples))
 	if nb != nil {
-		out.NaiveBayes = EvaluateNaiveBayes(nb, examples)
+		out.NaiveBayes = scoreWithInterval(nbPredictions(nb, examples))
 	}
 	return out
+}
+
+func scoreWithInterval(gold, pred []string, conf []float64) Report {
+	r := Score(gold, pred, conf)
+	if len(gold) > 0 {
+		iv := MacroF1Interval(gold, pred, bootstrapResamples, bootstrapSeed)
+		r.MacroF1Interval = &iv
+	}
+	return r
 }
 
 // RealMeasured is the measure of one source of the real set.

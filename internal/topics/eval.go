@@ -2,6 +2,7 @@ package topics
 
 import (
 	"math"
+	"math/rand/v2"
 	"sort"
 )
 
@@ -16,6 +17,9 @@ type Report struct {
 	// ECE is the expected calibration error: the mean gap, over ten
 	// confidence bins weighted by size, between confidence and accuracy.
 	ECE float64 `json:"ece"`
+	// MacroF1Interval, when measured (Measure), is where macro-F1 lies
+	// in 95% of resamples of the texts (MacroF1Interval's doc says how).
+	MacroF1Interval *[2]float64 `json:"macro_f1_interval,omitempty"`
 }
 
 // LabelScore is one label's figures.
@@ -144,14 +148,82 @@ func calibrationError(gold, predicted []string, confidence []float64) float64 {
 // a model whose labels include Other the prediction is the topic a contact
 // would get (Other below the threshold); otherwise it is the best guess.
 func Evaluate(m *Model, examples []Example) Report {
-	gold := make([]string, len(examples))
-	pred := make([]string, len(examples))
-	conf := make([]float64, len(examples))
+	return Score(predictions(m, examples))
+}
+
+func predictions(m *Model, examples []Example) (gold, pred []string, conf []float64) {
+	gold = make([]string, len(examples))
+	pred = make([]string, len(examples))
+	conf = make([]float64, len(examples))
 	for i, e := range examples {
 		p := m.Classify(e.Text)
 		gold[i], pred[i], conf[i] = e.Label, p.Topic, p.Confidence
 	}
-	return Score(gold, pred, conf)
+	return gold, pred, conf
+}
+
+// Bootstrap settings of MacroF1Interval as Measure uses it.
+const (
+	bootstrapResamples = 2000
+	bootstrapSeed      = 1
+)
+
+// MacroF1Interval is the 2.5th and 97.5th percentiles of macro-F1 over
+// resamples of the texts drawn with replacement (the percentile
+// bootstrap), each resample as many texts as there are: how far the figure
+// could move on another set of messages like these. A topic with a handful
+// of texts moves macro-F1 a lot, and this says by how much.
+func MacroF1Interval(gold, predicted []string, resamples int, seed uint64) [2]float64 {
+	if len(gold) == 0 || resamples < 1 {
+		return [2]float64{}
+	}
+	ids := map[string]int{}
+	id := func(l string) int {
+		i, ok := ids[l]
+		if !ok {
+			i = len(ids)
+			ids[l] = i
+		}
+		return i
+	}
+	g, p := make([]int, len(gold)), make([]int, len(gold))
+	for i := range gold {
+		g[i], p[i] = id(gold[i]), id(predicted[i])
+	}
+	k := len(ids)
+	tp, fp, fn := make([]int, k), make([]int, k), make([]int, k)
+	r := rand.New(rand.NewPCG(seed, uint64(len(gold))))
+	f1s := make([]float64, resamples)
+	for s := range f1s {
+		clear(tp)
+		clear(fp)
+		clear(fn)
+		for range gold {
+			i := r.IntN(len(gold))
+			if g[i] == p[i] {
+				tp[g[i]]++
+			} else {
+				fn[g[i]]++
+				fp[p[i]]++
+			}
+		}
+		// As Score: every label seen as gold or predicted counts.
+		sum, labels := 0.0, 0
+		for l := range k {
+			if tp[l]+fp[l]+fn[l] == 0 {
+				continue
+			}
+			labels++
+			prec, rec := ratio(tp[l], tp[l]+fp[l]), ratio(tp[l], tp[l]+fn[l])
+			if prec+rec > 0 {
+				sum += 2 * prec * rec / (prec + rec)
+			}
+		}
+		f1s[s] = sum / float64(labels)
+	}
+	sort.Float64s(f1s)
+	at := func(q float64) float64 { return f1s[min(len(f1s)-1, int(q*float64(len(f1s))))] }
+	return [2]float64{at(0.025), at(0.975)}
 }
 
 // SplitStratified splits examples into train and test parts with testShare

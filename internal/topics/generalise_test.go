@@ -293,3 +293,35 @@ func logMeasured(t *testing.T, m Measured) {
 	}
 	t.Logf("  confusions %v", m.Model.Confusions)
 }
+
+// TestMacroF1Interval checks the bootstrap interval: exact predictions
+// have no spread, the same seed gives the same interval, the interval
+// holds the figure itself, and ten times the texts (the same mistakes in
+// the same proportions) give a narrower one.
+func TestMacroF1Interval(t *testing.T) {
+	gold := strings.Fields("a a a a b b b c c d a b c d a a b b c d")
+	pred := strings.Fields("a a b a b b a c d d a b c a a a b c c d")
+	if iv := MacroF1Interval(gold, gold, 500, 1); iv != [2]float64{1, 1} {
+		t.Errorf("exact predictions: interval %v, want [1 1]", iv)
+	}
+	iv := MacroF1Interval(gold, pred, 2000, 1)
+	if again := MacroF1Interval(gold, pred, 2000, 1); again != iv {
+		t.Errorf("the same seed gave %v, then %v", iv, again)
+	}
+	f1 := Score(gold, pred, nil).MacroF1
+	if !(iv[0] < f1 && f1 < iv[1]) {
+		t.Errorf("macro-F1 %.4f outside its interval %v", f1, iv)
+	}
+	var gold10, pred10 []string
+	for range 10 {
+		gold10, pred10 = append(gold10, gold...), append(pred10, pred...)
+	}
+	iv10 := MacroF1Interval(gold10, pred10, 2000, 1)
+	if w, w10 := iv[1]-iv[0], iv10[1]-iv10[0]; !(w10 < w/2) {
+		t.Errorf("ten times the texts: width %.3f, against %.3f for the texts once", w10, w)
+	}
+	m := Measure("x", Starter(), nil, 0, []Example{{"where is my parcel", WhereIsMyOrder}, {"refund please", Refund}})
+	if m.Model.MacroF1Interval == nil {
+		t.Error("Measure gives no interval")
+	}
+}
