@@ -1,20 +1,25 @@
 package topics
 
-import "quietdesk/internal/wordvec"
+import (
+	"fmt"
+
+	"quietdesk/internal/wordvec"
+)
 
 // kindDense marks the keys of the word-vector block ("e000" … "e099"): one
 // feature per dimension of the mean word vector of a message.
 const kindDense = 'e'
 
 // denseShare is the word-vector block's share of a vector's squared length
-// in models trained now (docs/topics.md#word-vectors has the settings grid).
+// in models trained now (internal/topics/README.md has the settings grid,
+// docs/topics.md#word-vectors the figures).
 var denseShare = 0.15
 
 // denseKeys are the word-vector block's keys, in index order.
 func denseKeys() []string {
 	keys := make([]string, wordvec.Dims)
 	for d := range keys {
-		keys[d] = string(kindDense) + string(rune('0'+d/100)) + string(rune('0'+d/10%10)) + string(rune('0'+d%10))
+		keys[d] = fmt.Sprintf("%c%03d", kindDense, d)
 	}
 	return keys
 }

@@ -81,11 +81,7 @@ func Score(gold, predicted []string, confidence []float64) Report {
 	for _, l := range labels {
 		c := per[l]
 		s := LabelScore{Label: l, Support: c.support}
-		s.Precision = ratio(c.tp, c.tp+c.fp)
-		s.Recall = ratio(c.tp, c.tp+c.fn)
-		if s.Precision+s.Recall > 0 {
-			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
-		}
+		s.Precision, s.Recall, s.F1 = f1(c.tp, c.fp, c.fn)
 		r.MacroF1 += s.F1
 		r.Labels = append(r.Labels, s)
 	}
@@ -115,6 +111,16 @@ func Score(gold, predicted []string, confidence []float64) Report {
 		r.ECE = calibrationError(gold, predicted, confidence)
 	}
 	return r
+}
+
+// f1 is a label's precision, recall and F1 from its true positives, false
+// positives and false negatives.
+func f1(tp, fp, fn int) (precision, recall, f float64) {
+	precision, recall = ratio(tp, tp+fp), ratio(tp, tp+fn)
+	if precision+recall > 0 {
+		f = 2 * precision * recall / (precision + recall)
+	}
+	return precision, recall, f
 }
 
 func ratio(a, b int) float64 {
@@ -214,10 +220,8 @@ func MacroF1Interval(gold, predicted []string, resamples int, seed uint64) [2]fl
 				continue
 			}
 			labels++
-			prec, rec := ratio(tp[l], tp[l]+fp[l]), ratio(tp[l], tp[l]+fn[l])
-			if prec+rec > 0 {
-				sum += 2 * prec * rec / (prec + rec)
-			}
+			_, _, f := f1(tp[l], fp[l], fn[l])
+			sum += f
 		}
 		f1s[s] = sum / float64(labels)
 	}

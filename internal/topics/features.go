@@ -182,7 +182,7 @@ func appendPadded(buf []byte, t string, lo, hi int) []byte {
 // (DenseShare; package wordvec), which carries meaning to words no example
 // used.
 type Vectorizer struct {
-	Keys     []string  // feature keys: concept block, word block, character block, each sorted
+	Keys     []string  // feature keys: concept block, word block, character block, each sorted, then the word-vector block
 	IDF      []float32 // per feature
 	Concepts int       // Keys[:Concepts] are the concept block
 	Words    int       // Keys[Concepts:Words] are the word block

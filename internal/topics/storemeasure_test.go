@@ -51,8 +51,8 @@ func TestStoreModelLearnsItsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	floor := map[string]float64{
-		hint3Source:     0.76, // measured 0.7853 (the starter 0.7671)
-		banking77Source: 0.59, // measured 0.6198 (the starter 0.3917)
+		hint3Source:     0.76, // measured 0.7831 (the starter 0.7692)
+		banking77Source: 0.59, // measured 0.6219 (the starter 0.3914)
 	}
 	for _, src := range srcs {
 		m, err := MeasureStoreModel(base, Starter(), src.Examples, GroupedSeed)

@@ -1,4 +1,4 @@
-// Package wordvec holds English word vectors: 50,000 common words, each a
+// Package wordvec holds English word vectors: 40,000 common words, each a
 // point in 100 dimensions where words used alike lie close ("coupon" near
 // "discount", "mattress" near "pillow"). The topic classifier adds the mean
 // vector of a message's words to its features, so a message in words the
@@ -20,17 +20,17 @@ const (
 	// Dims is the width of every vector.
 	Dims = 100
 	// Size is the number of words kept, the most frequent first.
-	Size = 50000
+	Size = 40000
 	// File is the table's file name in this package.
-	File = "glove-6b-100d-50k.bin"
+	File = "glove-6b-100d-40k.bin"
 	// ID names this table in model files: a model trained on one table
 	// cannot be read with another.
-	ID = "glove-6b-100d-50k/1"
+	ID = "glove-6b-100d-40k/1"
 )
 
 const magic = "QDWV1\n"
 
-//go:embed glove-6b-100d-50k.bin
+//go:embed glove-6b-100d-40k.bin
 var embedded []byte
 
 // Table maps words to unit vectors, stored as bytes: each vector is its
